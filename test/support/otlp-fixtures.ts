@@ -1,0 +1,471 @@
+/**
+ * Builders for OTLP trace requests, for the decoder tests and the decode benchmark.
+ *
+ * Two independent sources of requests:
+ * - real OpenTelemetry JS SDK spans (`coverageSpans`, `sdkBatch`), serialised by the SDK's own
+ *   `ProtobufTraceSerializer` / `JsonTraceSerializer`, with `expectedFromSdk` saying what our
+ *   span model must hold for them (written from the SDK objects, not from our decoders);
+ * - hand-built OTLP/JSON-shaped requests (`makeSpan`, `makeRequest`) for what the SDK cannot
+ *   express (int64 beyond 2^53, UNSPECIFIED kind, scope attributes, broken spans), which
+ *   `encodeProtobuf` turns into the same request in protobuf so both decoders see one request.
+ *
+ * No imports from `worker/`: the expectations must not share code with what they check.
+ */
+import { context, createTraceState, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type HrTime } from "@opentelemetry/api";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanLimits } from "@opentelemetry/sdk-trace";
+
+// ---------------------------------------------------------------------------------------------
+// Real SDK spans
+
+/** A provider for one resource whose finished spans are kept in memory. */
+function provider(resource: Attributes, options: { schemaUrl?: string; spanLimits?: SpanLimits } = {}) {
+  const exporter = new InMemorySpanExporter();
+  const tracerProvider = new TracerProvider({
+    resource: resourceFromAttributes(resource, options.schemaUrl ? { schemaUrl: options.schemaUrl } : undefined),
+    spanLimits: options.spanLimits,
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
+  return {
+    tracerProvider,
+    async finished(): Promise<ReadableSpan[]> {
+      await tracerProvider.forceFlush();
+      return exporter.getFinishedSpans();
+    },
+  };
+}
+
+const at = (seconds: number, nanos: number): HrTime => [seconds, nanos];
+
+/** Every attribute type the SDK accepts on a span, including the non-"simple" AnyValue ones. */
+export const EVERY_ATTRIBUTE_TYPE: Attributes = {
+  "str": "hello, wörld ✓",
+  "str.empty": "",
+  "bool.true": true,
+  "bool.false": false,
+  "int": 42,
+  "int.negative": -7,
+  "int.zero": 0,
+  // 2^60: an integer JSON number past 2^53, which JSON.parse still holds exactly.
+  "int.big": 2 ** 60,
+  "double": 1.5,
+  "double.negative": -0.25,
+  "double.tiny": 5e-324,
+  "strings": ["a", "", "c"],
+  "bools": [true, false],
+  "ints": [1, -2, 3],
+  "doubles": [1.5, -2.25],
+  "empty.array": [],
+  // The SDK's attribute type does not list these, but its validator (`isAnyValue`) takes them.
+  "bytes": new Uint8Array([0, 1, 2, 254, 255]) as unknown as string,
+  "map": { k: "v", nested: { n: 1, list: [true, "x"] } } as unknown as string,
+  "mixed": [1, "a", false] as unknown as string[],
+  "null": null as unknown as string,
+};
+
+/**
+ * A few dozen SDK spans covering what an exporter can send, spread over two resources (one with a
+ * schema URL) and three scopes, exported in an interleaved order:
+ *
+ *   resource A (checkout, schemaUrl)          resource B (payments, tight span limits)
+ *   ├─ scope "http" 1.2.3 (schemaUrl)         └─ scope "queue" (no version)
+ *   │   root SERVER ── child CLIENT ── …          PRODUCER/CONSUMER, dropped attrs/events/links
+ *   └─ scope "db" 0.1.0
+ *       INTERNAL spans with events, links, trace state, remote parent
+ */
+export async function coverageSpans(): Promise<ReadableSpan[]> {
+  const checkout = provider({ "service.name": "checkout", "deployment.environment": "prod", "host.cpus": 8, "process.pid": 1234 }, { schemaUrl: "https://opentelemetry.io/schemas/1.26.0" });
+  const payments = provider(
+    { "service.name": "payments", "k8s.pod.uid": "b4c1" },
+    { spanLimits: { attributeCountLimit: 3, eventCountLimit: 1, linkCountLimit: 1, attributePerEventCountLimit: 1, attributePerLinkCountLimit: 1 } },
+  );
+  const http = checkout.tracerProvider.getTracer("http", "1.2.3", { schemaUrl: "https://opentelemetry.io/schemas/1.24.0" });
+  const db = checkout.tracerProvider.getTracer("db", "0.1.0");
+  const queue = payments.tracerProvider.getTracer("queue");
+
+  const remoteParent = trace.setSpanContext(context.active(), {
+    traceId: "0AF7651916CD43DD8448EB211C80319C".toLowerCase(),
+    spanId: "b7ad6b7169203331",
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+    traceState: createTraceState("vendor=abc,other=1"),
+  });
+  const linked = {
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    spanId: "00f067aa0ba902b7",
+    traceFlags: TraceFlags.SAMPLED,
+    traceState: createTraceState("linked=yes"),
+  };
+
+  const root = http.startSpan("GET /checkout", { kind: SpanKind.SERVER, startTime: at(1_700_000_000, 123_456_789), attributes: EVERY_ATTRIBUTE_TYPE }, remoteParent);
+  root.addEvent("request.received", { "http.request.body.size": 512, "ok": true }, at(1_700_000_000, 200_000_001));
+  root.addEvent("no attributes", at(1_700_000_000, 300_000_000));
+  root.setStatus({ code: SpanStatusCode.ERROR, message: "payment declined" });
+
+  const rootContext = trace.setSpan(context.active(), root);
+  const call = http.startSpan("POST /pay", { kind: SpanKind.CLIENT, startTime: at(1_700_000_000, 400_000_000), links: [{ context: linked, attributes: { "link.reason": "retry", "link.n": 2 } }] }, rootContext);
+  call.setStatus({ code: SpanStatusCode.OK });
+
+  const consume = queue.startSpan("payments consume", { kind: SpanKind.CONSUMER, startTime: at(1_700_000_000, 500_000_000), attributes: { a: 1, b: 2, c: 3, d: 4, e: 5 } }, trace.setSpan(context.active(), call));
+  consume.addEvent("first", { x: 1, y: 2 }, at(1_700_000_000, 510_000_000));
+  consume.addEvent("second", at(1_700_000_000, 520_000_000));
+  consume.addLink({ context: linked, attributes: { p: 1, q: 2 } });
+  consume.addLink({ context: { ...linked, spanId: "00f067aa0ba902b8" } });
+
+  const query = db.startSpan("SELECT orders", { kind: SpanKind.INTERNAL, startTime: at(1_700_000_000, 600_000_000), attributes: { "db.system": "postgresql", "db.rows": 3 } }, rootContext);
+  query.addEvent("exception", { "exception.message": "deadlock", "exception.escaped": false }, at(1_700_000_000, 650_000_000));
+  query.end(at(1_700_000_000, 700_000_000));
+
+  const produce = queue.startSpan("payments publish", { kind: SpanKind.PRODUCER, startTime: at(1_700_000_000, 450_000_000) });
+  produce.end(at(1_700_000_000, 450_000_000)); // zero duration is valid
+  consume.end(at(1_700_000_000, 900_000_000));
+  call.end(at(1_700_000_001, 0));
+  // Nanosecond precision that a JS number of ns since the epoch could not hold.
+  root.end(at(1_700_000_002, 999_999_999));
+
+  // A span with no attributes, events, links or status at all.
+  db.startSpan("bare", { startTime: at(1_700_000_003, 1) }).end(at(1_700_000_003, 2));
+
+  return [...(await checkout.finished()), ...(await payments.finished())].sort(byStart);
+}
+
+function byStart(a: ReadableSpan, b: ReadableSpan): number {
+  return a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1];
+}
+
+/**
+ * What an OTel JS SDK exports by default: one batch of `count` spans (512 is the BatchSpanProcessor
+ * default) from one service, in traces of 8 spans with typical HTTP/DB attributes and an event.
+ */
+export async function sdkBatch(count = 512): Promise<ReadableSpan[]> {
+  const service = provider({ "service.name": "frontend", "service.version": "2.4.1", "telemetry.sdk.language": "nodejs", "host.name": "web-7f9c" });
+  const tracer = service.tracerProvider.getTracer("@opentelemetry/instrumentation-http", "0.52.1");
+  let n = 0;
+  while (n < count) {
+    const start = 1_700_000_000 + n;
+    const root = tracer.startSpan("GET /api/orders/:id", {
+      kind: SpanKind.SERVER,
+      startTime: at(start, 1_000),
+      attributes: { "http.request.method": "GET", "http.route": "/api/orders/:id", "url.path": `/api/orders/${n}`, "http.response.status_code": 200, "server.address": "shop.example.com", "user_agent.original": "Mozilla/5.0 (X11; Linux x86_64)" },
+    });
+    n++;
+    const parent = trace.setSpan(context.active(), root);
+    for (let child = 0; child < 7 && n < count; child++, n++) {
+      const span = tracer.startSpan(child % 2 ? "SELECT orders" : "GET inventory", {
+        kind: child % 2 ? SpanKind.CLIENT : SpanKind.INTERNAL,
+        startTime: at(start, 10_000 + child * 1_000_000),
+        attributes: child % 2 ? { "db.system": "postgresql", "db.statement": "SELECT * FROM orders WHERE id = $1", "db.rows": 1 } : { "peer.service": "inventory", "retry.count": 0, "cache.hit": false },
+      }, parent);
+      if (child === 3) span.addEvent("cache miss", { "cache.key": `order:${n}` }, at(start, 10_500 + child * 1_000_000));
+      span.end(at(start, 900_000 + child * 1_000_000));
+    }
+    root.setStatus({ code: SpanStatusCode.OK });
+    root.end(at(start, 9_000_000));
+  }
+  return service.finished();
+}
+
+// ---------------------------------------------------------------------------------------------
+// What our span model must hold for SDK spans (JSON-form AnyValues, hex ids, decimal ns).
+
+type ExpectedValue = Record<string, unknown>;
+interface ExpectedKeyValue {
+  key: string;
+  value: ExpectedValue;
+}
+
+/** A span as our model holds it, with its resource and scope inlined instead of indexed. */
+export interface ExpectedSpan {
+  span: Record<string, unknown>;
+  resource: Record<string, unknown>;
+  scope: Record<string, unknown>;
+}
+
+const nanos = (time: HrTime): string => (BigInt(time[0]) * 1_000_000_000n + BigInt(time[1])).toString();
+
+/** OTLP span flags: W3C trace flags in the low byte, then "has is-remote" and "is remote". */
+const flagsOf = (traceFlags: number, isRemote: boolean | undefined): number => (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
+
+function expectedValue(value: unknown): ExpectedValue {
+  if (typeof value === "string") return { stringValue: value };
+  if (typeof value === "boolean") return { boolValue: value };
+  if (typeof value === "number") return Number.isInteger(value) ? { intValue: BigInt(value).toString() } : { doubleValue: value };
+  if (value instanceof Uint8Array) return { bytesValue: Buffer.from(value).toString("base64") };
+  if (Array.isArray(value)) return { arrayValue: { values: value.map(expectedValue) } };
+  if (value === null || value === undefined) return {};
+  return { kvlistValue: { values: expectedAttributes(value as Attributes) } };
+}
+
+function expectedAttributes(attributes: Attributes | undefined): ExpectedKeyValue[] {
+  return Object.entries(attributes ?? {}).map(([key, value]) => ({ key, value: expectedValue(value) }));
+}
+
+/** Sets `key` only when `value` is worth storing: our model omits empty strings and zero counts. */
+function put(target: Record<string, unknown>, key: string, value: string | number | undefined): void {
+  if (value !== undefined && value !== "" && value !== 0) target[key] = value;
+}
+
+export function expectedFromSdk(span: ReadableSpan): ExpectedSpan {
+  const ctx = span.spanContext();
+  const out: Record<string, unknown> = {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    parentSpanId: span.parentSpanContext?.spanId ?? "",
+    name: span.name,
+    kind: span.kind + 1,
+    startTimeUnixNano: nanos(span.startTime),
+    endTimeUnixNano: nanos(span.endTime),
+    attributes: expectedAttributes(span.attributes),
+    events: span.events.map((event) => {
+      const e: Record<string, unknown> = { timeUnixNano: nanos(event.time), name: event.name, attributes: expectedAttributes(event.attributes) };
+      put(e, "droppedAttributesCount", event.droppedAttributesCount);
+      return e;
+    }),
+    links: span.links.map((link) => {
+      const l: Record<string, unknown> = { traceId: link.context.traceId, spanId: link.context.spanId, attributes: expectedAttributes(link.attributes) };
+      put(l, "traceState", link.context.traceState?.serialize());
+      put(l, "droppedAttributesCount", link.droppedAttributesCount);
+      put(l, "flags", flagsOf(link.context.traceFlags, link.context.isRemote));
+      return l;
+    }),
+    status: span.status.message ? { code: span.status.code, message: span.status.message } : { code: span.status.code },
+  };
+  put(out, "traceState", ctx.traceState?.serialize());
+  put(out, "flags", flagsOf(ctx.traceFlags, span.parentSpanContext?.isRemote));
+  put(out, "droppedAttributesCount", span.droppedAttributesCount);
+  put(out, "droppedEventsCount", span.droppedEventsCount);
+  put(out, "droppedLinksCount", span.droppedLinksCount);
+
+  const resource: Record<string, unknown> = { attributes: expectedAttributes(span.resource.attributes) };
+  put(resource, "schemaUrl", span.resource.schemaUrl);
+  const scopeInfo = span.instrumentationScope;
+  const scope: Record<string, unknown> = { name: scopeInfo.name };
+  put(scope, "version", scopeInfo.version);
+  put(scope, "schemaUrl", scopeInfo.schemaUrl);
+  return { span: out, resource, scope };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-built requests, in OTLP/JSON shape (`unknown` leaves so tests can put wrong types in).
+
+export type JsonObject = Record<string, unknown>;
+
+let nextSpan = 1;
+
+/** A valid OTLP/JSON span; each call gets a fresh span id. */
+export function makeSpan(overrides: JsonObject = {}): JsonObject {
+  const spanId = (nextSpan++).toString(16).padStart(16, "0");
+  return {
+    traceId: "5b8efff798038103d269b633813fc60c",
+    spanId,
+    name: `span ${spanId}`,
+    kind: 2,
+    startTimeUnixNano: "1700000000000000000",
+    endTimeUnixNano: "1700000000250000000",
+    ...overrides,
+  };
+}
+
+/** One resource and one scope holding `spans`. */
+export function makeRequest(spans: JsonObject[], extra: { resource?: JsonObject; scope?: JsonObject } = {}): JsonObject {
+  return {
+    resourceSpans: [
+      {
+        resource: extra.resource ?? { attributes: [{ key: "service.name", value: { stringValue: "hand-built" } }] },
+        scopeSpans: [{ scope: extra.scope ?? { name: "test" }, spans }],
+      },
+    ],
+  };
+}
+
+/** An AnyValue nested `depth` arrays deep: `{arrayValue:{values:[{arrayValue:…}]}}`. */
+export function nestedArrayValue(depth: number): JsonObject {
+  let value: JsonObject = { stringValue: "bottom" };
+  for (let i = 0; i < depth; i++) value = { arrayValue: { values: [value] } };
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small protobuf writer: OTLP/JSON shape in, ExportTraceServiceRequest bytes out. Field numbers
+// from opentelemetry-proto trace.proto / common.proto / resource.proto.
+
+const VARINT = 0;
+const FIXED64 = 1;
+const LENGTH_DELIMITED = 2;
+const FIXED32 = 5;
+
+/** Appends protobuf fields to a growing byte list; nested messages are encoded then copied in. */
+export class ProtoWriter {
+  private readonly bytes: number[] = [];
+
+  tag(field: number, wireType: number): this {
+    return this.varint(BigInt((field << 3) | wireType));
+  }
+
+  /** A varint of a 64-bit value; negatives are written as their two's complement (10 bytes). */
+  varint(value: bigint | number): this {
+    let v = BigInt.asUintN(64, BigInt(value));
+    while (v > 0x7fn) {
+      this.bytes.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.bytes.push(Number(v));
+    return this;
+  }
+
+  fixed64(value: bigint): this {
+    const v = BigInt.asUintN(64, value);
+    for (let i = 0n; i < 8n; i++) this.bytes.push(Number((v >> (8n * i)) & 0xffn));
+    return this;
+  }
+
+  fixed32(value: number): this {
+    for (let i = 0; i < 4; i++) this.bytes.push((value >>> (8 * i)) & 0xff);
+    return this;
+  }
+
+  double(value: number): this {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, value, true);
+    for (let i = 0; i < 8; i++) this.bytes.push(view.getUint8(i));
+    return this;
+  }
+
+  raw(bytes: Uint8Array): this {
+    for (const byte of bytes) this.bytes.push(byte);
+    return this;
+  }
+
+  /** A length-delimited field: bytes, a string, or a nested message. */
+  field(field: number, value: Uint8Array | string | ProtoWriter): this {
+    const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value instanceof ProtoWriter ? value.finish() : value;
+    return this.tag(field, LENGTH_DELIMITED).varint(bytes.length).raw(bytes);
+  }
+
+  finish(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
+}
+
+const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+
+/** ExportTraceServiceRequest from an OTLP/JSON-shaped request (ids hex, int64 decimal strings). */
+export function encodeProtobuf(request: JsonObject): Uint8Array {
+  const out = new ProtoWriter();
+  for (const rs of (request.resourceSpans as JsonObject[] | undefined) ?? []) out.field(1, resourceSpans(rs));
+  return out.finish();
+}
+
+function resourceSpans(json: JsonObject): ProtoWriter {
+  const out = new ProtoWriter();
+  const resource = json.resource as JsonObject | undefined;
+  if (resource) {
+    const r = new ProtoWriter();
+    attributesTo(r, 1, resource.attributes);
+    if (resource.droppedAttributesCount) r.tag(2, VARINT).varint(resource.droppedAttributesCount as number);
+    out.field(1, r);
+  }
+  for (const ss of (json.scopeSpans as JsonObject[] | undefined) ?? []) out.field(2, scopeSpans(ss));
+  if (json.schemaUrl) out.field(3, json.schemaUrl as string);
+  return out;
+}
+
+function scopeSpans(json: JsonObject): ProtoWriter {
+  const out = new ProtoWriter();
+  const scope = json.scope as JsonObject | undefined;
+  if (scope) {
+    const s = new ProtoWriter();
+    if (scope.name) s.field(1, scope.name as string);
+    if (scope.version) s.field(2, scope.version as string);
+    attributesTo(s, 3, scope.attributes);
+    if (scope.droppedAttributesCount) s.tag(4, VARINT).varint(scope.droppedAttributesCount as number);
+    out.field(1, s);
+  }
+  for (const span of (json.spans as JsonObject[] | undefined) ?? []) out.field(2, spanMessage(span));
+  if (json.schemaUrl) out.field(3, json.schemaUrl as string);
+  return out;
+}
+
+export function spanMessage(json: JsonObject): ProtoWriter {
+  const out = new ProtoWriter();
+  if (json.traceId !== undefined) out.field(1, hex(json.traceId as string));
+  if (json.spanId !== undefined) out.field(2, hex(json.spanId as string));
+  if (json.traceState) out.field(3, json.traceState as string);
+  if (json.parentSpanId) out.field(4, hex(json.parentSpanId as string));
+  if (json.name) out.field(5, json.name as string);
+  if (json.kind) out.tag(6, VARINT).varint(json.kind as number);
+  if (json.startTimeUnixNano !== undefined) out.tag(7, FIXED64).fixed64(BigInt(json.startTimeUnixNano as string));
+  if (json.endTimeUnixNano !== undefined) out.tag(8, FIXED64).fixed64(BigInt(json.endTimeUnixNano as string));
+  attributesTo(out, 9, json.attributes);
+  if (json.droppedAttributesCount) out.tag(10, VARINT).varint(json.droppedAttributesCount as number);
+  for (const event of (json.events as JsonObject[] | undefined) ?? []) {
+    const e = new ProtoWriter();
+    if (event.timeUnixNano !== undefined) e.tag(1, FIXED64).fixed64(BigInt(event.timeUnixNano as string));
+    if (event.name) e.field(2, event.name as string);
+    attributesTo(e, 3, event.attributes);
+    if (event.droppedAttributesCount) e.tag(4, VARINT).varint(event.droppedAttributesCount as number);
+    out.field(11, e);
+  }
+  if (json.droppedEventsCount) out.tag(12, VARINT).varint(json.droppedEventsCount as number);
+  for (const link of (json.links as JsonObject[] | undefined) ?? []) {
+    const l = new ProtoWriter();
+    l.field(1, hex(link.traceId as string)).field(2, hex(link.spanId as string));
+    if (link.traceState) l.field(3, link.traceState as string);
+    attributesTo(l, 4, link.attributes);
+    if (link.droppedAttributesCount) l.tag(5, VARINT).varint(link.droppedAttributesCount as number);
+    if (link.flags) l.tag(6, FIXED32).fixed32(link.flags as number);
+    out.field(13, l);
+  }
+  if (json.droppedLinksCount) out.tag(14, VARINT).varint(json.droppedLinksCount as number);
+  const status = json.status as JsonObject | undefined;
+  if (status) {
+    const s = new ProtoWriter();
+    if (status.message) s.field(2, status.message as string);
+    if (status.code) s.tag(3, VARINT).varint(status.code as number);
+    out.field(15, s);
+  }
+  if (json.flags) out.tag(16, FIXED32).fixed32(json.flags as number);
+  return out;
+}
+
+function attributesTo(out: ProtoWriter, field: number, attributes: unknown): void {
+  for (const kv of (attributes as JsonObject[] | undefined) ?? []) out.field(field, keyValue(kv));
+}
+
+function keyValue(kv: JsonObject): ProtoWriter {
+  const out = new ProtoWriter().field(1, kv.key as string);
+  if (kv.value !== undefined) out.field(2, anyValue(kv.value as JsonObject));
+  return out;
+}
+
+export function anyValue(value: JsonObject): ProtoWriter {
+  const out = new ProtoWriter();
+  if ("stringValue" in value) out.field(1, value.stringValue as string);
+  else if ("boolValue" in value) out.tag(2, VARINT).varint(value.boolValue ? 1 : 0);
+  else if ("intValue" in value) out.tag(3, VARINT).varint(BigInt(value.intValue as string));
+  else if ("doubleValue" in value) out.tag(4, FIXED64).double(value.doubleValue as number);
+  else if ("arrayValue" in value) {
+    const list = new ProtoWriter();
+    for (const item of ((value.arrayValue as JsonObject).values as JsonObject[] | undefined) ?? []) list.field(1, anyValue(item));
+    out.field(5, list);
+  } else if ("kvlistValue" in value) {
+    const list = new ProtoWriter();
+    for (const kv of ((value.kvlistValue as JsonObject).values as JsonObject[] | undefined) ?? []) list.field(1, keyValue(kv));
+    out.field(6, list);
+  } else if ("bytesValue" in value) out.field(7, Uint8Array.from(atob(value.bytesValue as string), (c) => c.charCodeAt(0)));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A seeded PRNG (mulberry32): fuzz runs are reproducible, and a failure names its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The edgetrace Worker: one hono app, one router a resource, one error envelope.
+ */
+import { Hono } from "hono";
+import { HttpError } from "./errors";
+import { accountRoutes } from "./routes/account";
+import { keyRoutes } from "./routes/keys";
+import { otlpRoutes } from "./routes/otlp";
+import { traceRoutes } from "./routes/traces";
+import { usageRoutes } from "./routes/usage";
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/", otlpRoutes);
+app.route("/", accountRoutes);
+app.route("/", keyRoutes);
+app.route("/", traceRoutes);
+app.route("/", usageRoutes);
+
+app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+app.onError((error, c) => {
+  if (error instanceof HttpError) {
+    if (error.retryAfter !== undefined) c.header("retry-after", String(error.retryAfter));
+    return c.json(error.toJSON(), error.status);
+  }
+  if (error instanceof SyntaxError) {
+    return c.json({ error: { code: "bad_request", message: `invalid JSON body: ${error.message}` } }, 400);
+  }
+  console.error("unexpected error", error);
+  return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+});

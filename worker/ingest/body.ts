@@ -1,0 +1,57 @@
+/**
+ * Reads a request body under a size cap, inflating gzip on the way. The cap applies to the
+ * inflated bytes and is checked chunk by chunk while inflating, so a gzip bomb is stopped after
+ * at most one chunk past the cap instead of being inflated whole.
+ */
+import { PayloadTooLarge, UnsupportedMediaType } from "../errors";
+import { UndecodableBody } from "../otlp/decoded";
+
+/** The OTLP spec's recommended cap on a decompressed request. */
+export const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+export async function readCappedBody(request: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
+  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding !== "identity" && encoding !== "gzip" && encoding !== "x-gzip") {
+    throw new UnsupportedMediaType(`unsupported Content-Encoding "${encoding}": send gzip or no encoding`);
+  }
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array(0);
+  const gzip = encoding !== "identity";
+  const stream = gzip ? request.body.pipeThrough(new DecompressionStream("gzip")) : request.body;
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(limit, gzip);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof PayloadTooLarge) throw error;
+    throw new UndecodableBody(gzip ? `invalid gzip body: ${(error as Error).message}` : `could not read body: ${(error as Error).message}`);
+  }
+  return concat(chunks, size);
+}
+
+function tooLarge(limit: number, inflated = false): PayloadTooLarge {
+  const mib = limit / (1024 * 1024);
+  return new PayloadTooLarge(`request body exceeds ${mib} MiB${inflated ? " after gzip decompression" : ""}; send smaller batches`);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}

@@ -24,7 +24,9 @@ const FIXED32 = 5;
 const MAX_VALUE_DEPTH = 32;
 
 export function decodeProtobufRequest(body: Uint8Array): DecodedRequest {
-  const reader = protobuf.Reader.create(body);
+  // Not Reader.create(): with nodejs_compat it picks the Buffer-based reader, whose string reads
+  // call Buffer methods that workerd's Buffer implements differently (RangeErrors on bad input).
+  const reader = new protobuf.Reader(body);
   const out = new DecodedSpans();
   try {
     // ExportTraceServiceRequest: 1 resource_spans (repeated).

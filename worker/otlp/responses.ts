@@ -4,6 +4,9 @@
  */
 import protobuf from "protobufjs/minimal.js";
 
+// `new Writer()`, not Writer.create(): the Buffer-based writer create() picks under nodejs_compat
+// relies on Buffer methods that behave differently in workerd.
+
 export type OtlpEncoding = "protobuf" | "json";
 
 export const CONTENT_TYPES: Record<OtlpEncoding, string> = {
@@ -18,7 +21,7 @@ export function exportResponse(encoding: OtlpEncoding, rejectedSpans: number, er
     const body = rejectedSpans ? { partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } } : {};
     return new Response(JSON.stringify(body), { status: 200, headers });
   }
-  const writer = protobuf.Writer.create();
+  const writer = new protobuf.Writer();
   if (rejectedSpans) {
     writer.uint32((1 << 3) | 2).fork();
     writer.uint32((1 << 3) | 0).int64(rejectedSpans);
@@ -37,7 +40,7 @@ export function statusResponse(encoding: OtlpEncoding, httpStatus: number, messa
   if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
   const code = GRPC_CODES[httpStatus] ?? 2;
   if (encoding === "json") return new Response(JSON.stringify({ code, message }), { status: httpStatus, headers });
-  const writer = protobuf.Writer.create();
+  const writer = new protobuf.Writer();
   writer.uint32((1 << 3) | 0).int32(code);
   writer.uint32((2 << 3) | 2).string(message);
   return new Response(writer.finish(), { status: httpStatus, headers });

@@ -3,46 +3,54 @@
  * arrive in many requests, keeps them durable until they are complete, then writes them to R2 and
  * the D1 index.
  *
- * Storage is SQLite, one `pending` row per ingest request — never a row per span (rows written
- * are billed). The trace ids in each row are kept beside its spans so the in-memory map of open
- * traces can be rebuilt after a restart without parsing spans.
+ * Storage is SQLite, one `pending` row per ingest request — never a row per span (rows written are
+ * billed). A row holds OTLP protobuf slices, one per trace, and the list of where each trace's
+ * slice is, so the in-memory map of open traces can be rebuilt after a restart without reading
+ * any spans.
  *
- * Completion: a trace is complete once quiet for TRACE_QUIET_SECONDS (or open too long); the
- * alarm gathers complete traces, merges any copy already in R2 (late spans), writes one block to
- * R2, upserts their summaries in D1, and only then deletes their pending rows. A crash anywhere in
- * between leaves the pending rows, so the next alarm redoes the work; merging by span id makes
- * the redo harmless.
+ * Completion: a trace is complete once quiet for TRACE_QUIET_SECONDS (or open too long). The alarm
+ * concatenates each complete trace's slices (concatenated OTLP requests are one request), merges
+ * the copy it completed before if late spans reopened it, writes all of them as one block to R2,
+ * indexes the block in D1, and only then deletes rows none of whose traces are still open. A crash
+ * anywhere in between leaves the rows, so the next alarm redoes the work; readers merge copies by
+ * span id, so a redo is harmless.
  */
 import { DurableObject } from "cloudflare:workers";
-import { BatchBuilder, mergeTrace } from "../worker/model/batch";
-import type { SpanBatch, Trace } from "../worker/model/span";
-import { summarizeTrace } from "../worker/model/summary";
-import { blockKey, readBlockTrace, writeBlock } from "../worker/storage/blocks";
-import { findTraceLocations, saveSummaries } from "../worker/storage/summaries";
+import type { ShardPart } from "../worker/ingest/dispatch";
+import { summarize, type SpanDigest } from "../worker/model/summary";
+import { nanosToMicros } from "../worker/model/time";
+import { StatusCode } from "../worker/model/span";
+import { indexBlock, type TraceLocation } from "../worker/storage/block-index";
+import { blockKey, readBlockMember, writeBlock } from "../worker/storage/blocks";
 import { emptyUsage, type StorageUsage } from "../worker/storage/usage";
+import { scanExportRequest } from "../worker/otlp/protobuf-scan";
+import { sliceRequest, spanRefs, type SpanRef } from "../worker/otlp/protobuf-slice";
 
 interface OpenTrace {
   /** When a span of this trace last arrived (ms). */
   lastSeen: number;
   /** When its first pending span arrived (ms): bounds how long a busy trace stays open. */
   firstSeen: number;
-  /** `pending` rows holding its spans. */
-  rows: Set<number>;
+  /** Its slices: [pending row, byte offset, byte length]. */
+  parts: Array<[number, number, number]>;
 }
 
 /** A trace still receiving spans after this long is written anyway; later spans merge into it. */
 const MAX_OPEN_MS = 5 * 60_000;
-/** Traces per alarm: keeps one flush's memory, D1 statements (≤ 1,000) and block size bounded. */
-const MAX_TRACES_PER_FLUSH = 500;
+/** Traces per alarm: keeps one flush's memory and block size bounded. */
+const MAX_TRACES_PER_FLUSH = 2_000;
 /** Wait before retrying a flush that failed. */
 const FLUSH_RETRY_MS = 10_000;
-/** DO SQLite binds at most 100 parameters a statement. */
-const ROWS_PER_QUERY = 90;
+/** Completed traces remembered, so late spans merge into one copy instead of adding another. */
+const RECENT_TRACES = 20_000;
 
 export class TraceShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private tenantId: string | undefined;
   private readonly open = new Map<string, OpenTrace>();
+  /** Pending row → how many open traces still have a slice in it; at zero the row can go. */
+  private readonly rowUsers = new Map<number, number>();
+  private readonly recent = new Map<string, TraceLocation>();
   private alarmAt: number | null = null;
   /** Counted in memory since this object started: cost accounting must not itself write rows. */
   private readonly usage: StorageUsage = emptyUsage();
@@ -54,36 +62,42 @@ export class TraceShard extends DurableObject<Env> {
       // WITHOUT ROWID: the key is the table, so a write is one row, not a row plus an index row.
       this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
       // `seq` aliases the rowid: ordered, unique, and no separate index to write.
-      this.sql.exec("CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY, traces TEXT NOT NULL, spans TEXT NOT NULL)");
+      this.sql.exec(
+        "CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY, received INTEGER NOT NULL, traces TEXT NOT NULL, body BLOB NOT NULL)",
+      );
       this.tenantId = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'tenant'").toArray()[0]?.value;
-      for (const row of this.sql.exec<{ seq: number; traces: string }>("SELECT seq, traces FROM pending")) {
-        this.track(row.seq, JSON.parse(row.traces) as Record<string, number>);
+      for (const row of this.sql.exec<{ seq: number; received: number; traces: string }>("SELECT seq, received, traces FROM pending")) {
+        this.track(row.seq, row.received, JSON.parse(row.traces) as ShardPart["traces"]);
       }
       this.alarmAt = await ctx.storage.getAlarm();
     });
   }
 
   /**
-   * Stores spans of one ingest request durably. When this returns, the write has committed: the
-   * runtime holds the reply until storage confirms it.
+   * Stores one request's spans for this shard durably. When this returns, the write has committed:
+   * the runtime holds the reply until storage confirms it.
    */
-  async append(tenantId: string, spansJson: string, traceIds: string[], spanCount: number): Promise<void> {
+  async append(tenantId: string, part: ShardPart): Promise<void> {
     this.claim(tenantId);
     const now = Date.now();
-    const traces: Record<string, number> = {};
-    for (const id of traceIds) traces[id] = now;
-    const seq = this.insertPending(traces, spansJson);
-    this.track(seq, traces);
+    const cursor = this.sql.exec<{ seq: number }>(
+      "INSERT INTO pending (received, traces, body) VALUES (?, ?, ?) RETURNING seq",
+      now,
+      JSON.stringify(part.traces),
+      part.body,
+    );
+    const { seq } = cursor.one();
+    this.usage.objectRowsWritten += cursor.rowsWritten;
     this.usage.appends++;
-    this.usage.spansAppended += spanCount;
+    this.usage.spansAppended += part.spanCount;
+    this.track(seq, now, part.traces);
     await this.scheduleFlush(now + this.quietMs());
   }
 
-  /** The spans of `traceId` not yet written to R2 (null if none): reads see a trace from its ack. */
-  readPending(traceId: string): Trace | null {
+  /** The OTLP protobuf of `traceId`'s spans not yet in R2, or null: reads see a trace from its ack. */
+  readPending(traceId: string): Uint8Array | null {
     const open = this.open.get(traceId);
-    if (!open) return null;
-    return mergeTrace(traceId, this.loadRows([...open.rows]).map((row) => row.batch));
+    return open ? this.slices(open.parts) : null;
   }
 
   /** What this object has cost since it started, and what it holds now. */
@@ -118,130 +132,110 @@ export class TraceShard extends DurableObject<Env> {
   private async flush(due: string[]): Promise<void> {
     const tenantId = this.tenantId;
     if (!tenantId) return;
-    const dueSet = new Set(due);
-    const seqs = new Set<number>();
-    for (const traceId of due) for (const seq of this.open.get(traceId)?.rows ?? []) seqs.add(seq);
-    const rows = this.loadRows([...seqs]);
+    const shard = this.shardNumber();
+    // The slices flushed now; spans arriving during the flush add parts that stay pending.
+    const flushed = new Map(due.map((traceId) => [traceId, [...(this.open.get(traceId)?.parts ?? [])]]));
 
-    // Split each row into spans of due traces and spans that stay open (carried into a new row).
-    const parts = new Map<string, SpanBatch[]>();
-    const carry = new BatchBuilder();
-    const carried: Record<string, number> = {};
-    for (const { batch } of rows) {
-      const byTrace = new Map<string, SpanBatch>();
-      for (const span of batch.spans) {
-        if (!dueSet.has(span.traceId)) {
-          carry.addFrom(batch, span);
-          carried[span.traceId] = this.open.get(span.traceId)?.lastSeen ?? Date.now();
-          continue;
-        }
-        let part = byTrace.get(span.traceId);
-        if (!part) byTrace.set(span.traceId, (part = { resources: batch.resources, scopes: batch.scopes, spans: [] }));
-        part.spans.push(span);
+    const bodies = this.loadBodies([...flushed.values()].flat().map(([seq]) => seq));
+    const traces = [];
+    for (const [traceId, parts] of flushed) {
+      const previous = this.recent.get(traceId);
+      let older: Uint8Array | null = null;
+      if (previous) {
+        this.usage.r2Gets++;
+        older = await readBlockMember(this.env.TRACES, previous.blockKey, previous.offset, previous.length);
       }
-      for (const [traceId, part] of byTrace) {
-        let list = parts.get(traceId);
-        if (!list) parts.set(traceId, (list = []));
-        list.push(part);
-      }
+      const pending = concat(parts.map(([seq, offset, length]) => (bodies.get(seq) as Uint8Array).subarray(offset, offset + length)));
+      const completed = completeTrace(traceId, older ? concat([older, pending]) : pending);
+      if (completed) traces.push(completed);
     }
 
-    // Late spans: a trace already in R2 is merged with its stored copy and written again whole.
-    const traceIds = [...parts.keys()];
-    const stored = await findTraceLocations(this.env.DB, tenantId, traceIds);
-    const traces = await Promise.all(
-      traceIds.map(async (traceId) => {
-        const list = parts.get(traceId) as SpanBatch[];
-        const location = stored.get(traceId);
-        if (!location) return mergeTrace(traceId, list);
-        this.usage.r2Gets++;
-        const previous = await readBlockTrace(this.env.TRACES, location.blockKey, location.offset, location.length);
-        return mergeTrace(traceId, previous ? [previous, ...list] : list);
-      }),
-    );
-
-    const key = blockKey(tenantId, this.shardName());
-    const places = await writeBlock(this.env.TRACES, key, traces);
+    const key = blockKey(tenantId, shard);
+    const { placed, size } = await writeBlock(this.env.TRACES, key, traces);
     this.usage.r2Puts++;
-    this.usage.r2BytesWritten += places.reduce((sum, p) => sum + p.length, 0);
-    this.usage.d1RowsWritten += await saveSummaries(
-      this.env.DB,
-      tenantId,
-      key,
-      traces.map((trace, i) => ({ summary: summarizeTrace(trace), place: places[i] as (typeof places)[number] })),
-    );
+    this.usage.r2BytesWritten += size;
+    this.usage.d1RowsWritten += await indexBlock(this.env.DB, { tenantId, blockKey: key, shard, createdAt: Date.now(), traces: placed });
+    for (const trace of placed) this.remember(trace.traceId, { blockKey: key, offset: trace.offset, length: trace.length });
 
     // Only now, with the traces in R2 and indexed, may their pending rows go.
-    this.ctx.storage.transactionSync(() => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_QUERY) {
-        const chunk = rows.slice(i, i + ROWS_PER_QUERY).map((r) => r.seq);
-        const cursor = this.sql.exec(`DELETE FROM pending WHERE seq IN (${chunk.map(() => "?").join(",")})`, ...chunk);
-        cursor.toArray();
-        this.usage.objectRowsWritten += cursor.rowsWritten;
-      }
-      if (carry.batch.spans.length > 0) {
-        const seq = this.insertPending(carried, JSON.stringify(carry.batch));
-        for (const traceId of Object.keys(carried)) this.open.get(traceId)?.rows.add(seq);
-      }
-    });
-    this.usage.flushes++;
-    this.usage.tracesCompleted += traces.length;
-    for (const traceId of [...due, ...Object.keys(carried)]) {
-      const trace = this.open.get(traceId);
-      if (!trace) continue;
-      for (const { seq } of rows) trace.rows.delete(seq);
-      // A due trace that got new spans while we flushed stays open; they merge on its next flush.
-      if (trace.rows.size === 0) this.open.delete(traceId);
-    }
-  }
-
-  private insertPending(traces: Record<string, number>, spansJson: string): number {
-    const cursor = this.sql.exec<{ seq: number }>(
-      "INSERT INTO pending (traces, spans) VALUES (?, ?) RETURNING seq",
-      JSON.stringify(traces),
-      spansJson,
-    );
-    const { seq } = cursor.one();
-    this.usage.objectRowsWritten += cursor.rowsWritten;
-    return seq;
-  }
-
-  private loadRows(seqs: number[]): Array<{ seq: number; batch: SpanBatch }> {
-    const rows: Array<{ seq: number; batch: SpanBatch }> = [];
-    for (let i = 0; i < seqs.length; i += ROWS_PER_QUERY) {
-      const chunk = seqs.slice(i, i + ROWS_PER_QUERY);
-      const cursor = this.sql.exec<{ seq: number; spans: string }>(
-        `SELECT seq, spans FROM pending WHERE seq IN (${chunk.map(() => "?").join(",")}) ORDER BY seq`,
-        ...chunk,
-      );
-      for (const row of cursor) rows.push({ seq: row.seq, batch: JSON.parse(row.spans) as SpanBatch });
-    }
-    return rows;
-  }
-
-  private track(seq: number, traces: Record<string, number>): void {
-    for (const [traceId, seen] of Object.entries(traces)) {
+    const emptied: number[] = [];
+    for (const [traceId, parts] of flushed) {
       const open = this.open.get(traceId);
       if (open) {
-        open.lastSeen = Math.max(open.lastSeen, seen);
-        open.firstSeen = Math.min(open.firstSeen, seen);
-        open.rows.add(seq);
-      } else {
-        this.open.set(traceId, { lastSeen: seen, firstSeen: seen, rows: new Set([seq]) });
+        open.parts = open.parts.filter((part) => !parts.includes(part));
+        if (open.parts.length === 0) this.open.delete(traceId);
+      }
+      for (const [seq] of parts) {
+        const users = (this.rowUsers.get(seq) ?? 1) - 1;
+        if (users > 0) this.rowUsers.set(seq, users);
+        else {
+          this.rowUsers.delete(seq);
+          emptied.push(seq);
+        }
       }
     }
+    for (let i = 0; i < emptied.length; i += 90) {
+      const chunk = emptied.slice(i, i + 90);
+      const cursor = this.sql.exec(`DELETE FROM pending WHERE seq IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+      this.usage.objectRowsWritten += cursor.rowsWritten;
+    }
+    this.usage.flushes++;
+    this.usage.tracesCompleted += traces.length;
+  }
+
+  /** The bytes of `parts`, back to back: concatenated OTLP requests form one request. */
+  private slices(parts: OpenTrace["parts"]): Uint8Array {
+    const bodies = this.loadBodies(parts.map(([seq]) => seq));
+    return concat(parts.map(([seq, offset, length]) => (bodies.get(seq) as Uint8Array).subarray(offset, offset + length)));
+  }
+
+  /** Pending row bodies by seq, each read once however many traces it holds. */
+  private loadBodies(seqs: number[]): Map<number, Uint8Array> {
+    const unique = [...new Set(seqs)];
+    const bodies = new Map<number, Uint8Array>();
+    for (let i = 0; i < unique.length; i += 90) {
+      const chunk = unique.slice(i, i + 90);
+      const rows = this.sql.exec<{ seq: number; body: ArrayBuffer }>(
+        `SELECT seq, body FROM pending WHERE seq IN (${chunk.map(() => "?").join(",")})`,
+        ...chunk,
+      );
+      for (const row of rows) bodies.set(row.seq, new Uint8Array(row.body));
+    }
+    return bodies;
+  }
+
+  private track(seq: number, received: number, traces: ShardPart["traces"]): void {
+    for (const [traceId, offset, length] of traces) {
+      const open = this.open.get(traceId);
+      if (open) {
+        open.lastSeen = Math.max(open.lastSeen, received);
+        open.firstSeen = Math.min(open.firstSeen, received);
+        open.parts.push([seq, offset, length]);
+      } else {
+        this.open.set(traceId, { lastSeen: received, firstSeen: received, parts: [[seq, offset, length]] });
+      }
+    }
+    this.rowUsers.set(seq, (this.rowUsers.get(seq) ?? 0) + traces.length);
+  }
+
+  private remember(traceId: string, location: TraceLocation): void {
+    this.recent.delete(traceId);
+    this.recent.set(traceId, location);
+    if (this.recent.size > RECENT_TRACES) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   /** An object serves exactly one tenant (its name starts with the tenant id); refuse anything else. */
   private claim(tenantId: string): void {
     if (this.tenantId === tenantId) return;
     if (this.tenantId !== undefined) throw new Error("trace shard belongs to another tenant");
-    this.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", tenantId);
+    const cursor = this.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", tenantId);
+    this.usage.objectRowsWritten += cursor.rowsWritten;
     this.tenantId = tenantId;
   }
 
-  private shardName(): string {
-    return this.ctx.id.name?.split("/").pop() ?? this.ctx.id.toString().slice(0, 12);
+  /** Objects are named "<tenant>/<shard>" (see worker/ingest/shards.ts). */
+  private shardNumber(): number {
+    return Number(this.ctx.id.name?.split("/").pop() ?? 0);
   }
 
   private quietMs(): number {
@@ -254,4 +248,45 @@ export class TraceShard extends DurableObject<Env> {
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }
+}
+
+/**
+ * One trace's bytes, deduplicated by span id (exporters resend whole batches on retry), with its
+ * summary. Null for bytes that no longer scan — they were checked at ingest, so that would be
+ * storage corruption: logged loudly and dropped rather than retried forever.
+ */
+function completeTrace(traceId: string, bytes: Uint8Array) {
+  let scan;
+  try {
+    scan = scanExportRequest(bytes);
+  } catch (error) {
+    console.error(`trace shard: stored spans of trace ${traceId} no longer decode; dropping them`, error);
+    return null;
+  }
+  const unique = new Map<string, SpanRef>();
+  for (const ref of spanRefs(scan)) unique.set(ref.span.spanId, ref);
+  const digests: SpanDigest[] = [...unique.values()].map(({ resource, span }) => ({
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    name: span.name,
+    service: resource.serviceName,
+    startUs: nanosToMicros(span.startTimeUnixNano),
+    endUs: nanosToMicros(span.endTimeUnixNano),
+    error: span.statusCode === StatusCode.ERROR,
+  }));
+  return {
+    bytes: unique.size < scan.spanCount ? sliceRequest(bytes, [...unique.values()]) : bytes,
+    summary: summarize(traceId, digests),
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }

@@ -29,25 +29,23 @@ CREATE TABLE `tenants` (
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE `trace_summaries` (
+CREATE TABLE `trace_blocks` (
 	`tenant_id` text NOT NULL,
-	`trace_id` text NOT NULL,
-	`start_us` integer NOT NULL,
-	`duration_us` integer NOT NULL,
-	`root_service` text NOT NULL,
-	`root_operation` text NOT NULL,
-	`span_count` integer NOT NULL,
-	`error_count` integer NOT NULL,
-	`services` text NOT NULL,
-	`operations` text NOT NULL,
 	`block_key` text NOT NULL,
-	`block_offset` integer NOT NULL,
-	`block_length` integer NOT NULL,
-	`updated_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
-	PRIMARY KEY(`tenant_id`, `trace_id`)
+	`shard` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`min_start_us` integer NOT NULL,
+	`max_start_us` integer NOT NULL,
+	`trace_count` integer NOT NULL,
+	`span_count` integer NOT NULL,
+	`services` text NOT NULL,
+	`trace_index` text NOT NULL,
+	`summaries` text NOT NULL,
+	PRIMARY KEY(`tenant_id`, `block_key`)
 ) WITHOUT ROWID;
 --> statement-breakpoint
-CREATE INDEX `trace_summaries_start` ON `trace_summaries` (`tenant_id`,`start_us`);--> statement-breakpoint
+CREATE INDEX `trace_blocks_shard` ON `trace_blocks` (`tenant_id`,`shard`,`created_at`);--> statement-breakpoint
+CREATE INDEX `trace_blocks_time` ON `trace_blocks` (`tenant_id`,`max_start_us`);--> statement-breakpoint
 CREATE TABLE `users` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

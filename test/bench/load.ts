@@ -55,7 +55,7 @@ export async function runLoad(options: {
       {
         method: "POST",
         headers: options.headers,
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, body: options.batches.next() }),
+        setupRequest: (request) => ({ ...request, body: options.batches.next() }) as typeof request,
       },
     ],
   });

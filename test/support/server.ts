@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "../..");
-const wrangler = join(root, "node_modules/.bin/wrangler");
+// Run wrangler's script with the Node running us (22+, from the `node` devDependency under npm
+// scripts), not whatever `node` the shell's PATH finds first.
+const wrangler = join(root, "node_modules/wrangler/bin/wrangler.js");
 
 export interface ServerOptions {
   /** Reuse a state directory (a restart); a fresh temporary one by default. */
@@ -48,7 +50,7 @@ export async function freePort(): Promise<number> {
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(wrangler, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [wrangler, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d));
     child.stderr.on("data", (d: Buffer) => (out += d));
@@ -70,10 +72,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (!options.config) await applyMigrations(stateDir);
   const port = await freePort();
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir];
-  args.push("--show-interactive-dev-session=false", "--log-level", "warn");
+  args.push("--show-interactive-dev-session=false", "--log-level", process.env.WRANGLER_LOG_LEVEL ?? "warn");
   if (options.config) args.push("--config", options.config);
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
-  const child = spawn(wrangler, args, {
+  const child = spawn(process.execPath, [wrangler, ...args], {
     cwd: root,
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -3,7 +3,6 @@
  * numbered flat SQL file under migrations/ (drizzle-kit 0.31: flat files are what wrangler's
  * `d1 migrations apply` reads). Times are integer milliseconds (µs where Jaeger needs them).
  */
-import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const tenants = sqliteTable("tenants", {
@@ -63,33 +62,38 @@ export const apiKeys = sqliteTable(
 );
 
 /**
- * One row per completed trace: the search index and the pointer to the trace's bytes in R2.
- * Created WITHOUT ROWID (edited into the migration; drizzle cannot say it): the primary key is the
- * table, so an insert writes two rows (table + start index), not three — rows written are billed.
+ * The trace index: one row per block — a batch of completed traces that one trace-assembly object
+ * wrote to R2 in one flush — never one per trace or per span: rows written are billed ($1 per
+ * million), and a per-trace row would cost more than everything else per span combined.
+ * Created WITHOUT ROWID (edited into the migration; drizzle cannot say it): the key is the table.
  */
-export const traceSummaries = sqliteTable(
-  "trace_summaries",
+export const traceBlocks = sqliteTable(
+  "trace_blocks",
   {
     tenantId: text("tenant_id").notNull(),
-    /** 32 lowercase hex. */
-    traceId: text("trace_id").notNull(),
-    /** Earliest span start and the trace's whole extent, in µs. */
-    startUs: integer("start_us").notNull(),
-    durationUs: integer("duration_us").notNull(),
-    rootService: text("root_service").notNull(),
-    rootOperation: text("root_operation").notNull(),
-    spanCount: integer("span_count").notNull(),
-    errorCount: integer("error_count").notNull(),
-    /** JSON arrays of the services and of the "service\toperation" pairs present. */
-    services: text("services").notNull(),
-    operations: text("operations").notNull(),
-    /** Where the trace's compressed spans live: an R2 block object and the byte range in it. */
+    /** The R2 object holding the block's traces, one gzip member each. */
     blockKey: text("block_key").notNull(),
-    blockOffset: integer("block_offset").notNull(),
-    blockLength: integer("block_length").notNull(),
-    updatedAt: integer("updated_at")
-      .notNull()
-      .default(sql`(unixepoch() * 1000)`),
+    /** The trace-assembly shard that wrote it: a trace id's shard is known, so lookups by id need only its blocks. */
+    shard: integer("shard").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** Span start times in the block, µs: search skips blocks outside its time range. */
+    minStartUs: integer("min_start_us").notNull(),
+    maxStartUs: integer("max_start_us").notNull(),
+    traceCount: integer("trace_count").notNull(),
+    spanCount: integer("span_count").notNull(),
+    /** JSON array of the services with spans in the block. */
+    services: text("services").notNull(),
+    /**
+     * Fixed-width records, one per trace: 32 hex trace id, 8 hex byte offset, 8 hex byte length.
+     * `instr()` finds a trace id in SQLite without parsing anything.
+     */
+    traceIndex: text("trace_index").notNull(),
+    /** JSON array of the block's trace summaries (see worker/storage/blocks.ts). */
+    summaries: text("summaries").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.traceId] }), index("trace_summaries_start").on(t.tenantId, t.startUs)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.blockKey] }),
+    index("trace_blocks_shard").on(t.tenantId, t.shard, t.createdAt),
+    index("trace_blocks_time").on(t.tenantId, t.maxStartUs),
+  ],
 );

@@ -6,7 +6,7 @@
 
 export function shardCount(env: Env): number {
   const n = Number(env.TRACE_SHARDS);
-  return Number.isInteger(n) && n > 0 ? n : 8;
+  return Number.isInteger(n) && n > 0 ? n : 2;
 }
 
 /** FNV-1a over the tenant and trace id; stable across deploys, which routing requires. */

@@ -6,11 +6,12 @@
 import { Hono } from "hono";
 import { HttpError, UnsupportedMediaType } from "../errors";
 import { readCappedBody } from "../ingest/body";
-import { dispatchBatch } from "../ingest/dispatch";
+import { dispatchScan } from "../ingest/dispatch";
 import { requireApiKey } from "../middleware/auth";
 import { decodeJsonRequest } from "../otlp/json-decode";
 import { UndecodableBody } from "../otlp/decoded";
-import { decodeProtobufRequest } from "../otlp/protobuf-decode";
+import { encodeExportRequest } from "../otlp/protobuf-encode";
+import { scanExportRequest } from "../otlp/protobuf-scan";
 import { exportResponse, statusResponse, type OtlpEncoding } from "../otlp/responses";
 
 export const otlpRoutes = new Hono<{ Bindings: Env }>();
@@ -40,7 +41,18 @@ otlpRoutes.post("/v1/traces", requireApiKey("ingest"), async (c) => {
     );
   }
   const body = await readCappedBody(c.req.raw);
-  const decoded = encoding === "json" ? decodeJsonRequest(new TextDecoder().decode(body)) : decodeProtobufRequest(body);
-  if (decoded.batch.spans.length > 0) await dispatchBatch(c.env, c.get("tenantId"), decoded.batch);
-  return exportResponse(encoding, decoded.rejectedSpans, decoded.errorMessage);
+  // Spans are stored as OTLP protobuf: JSON is decoded and re-encoded once, protobuf only scanned.
+  let rejectedSpans: number;
+  let errorMessage: string;
+  let scan;
+  if (encoding === "json") {
+    const decoded = decodeJsonRequest(new TextDecoder().decode(body));
+    ({ rejectedSpans, errorMessage } = decoded);
+    scan = scanExportRequest(encodeExportRequest(decoded.batch));
+  } else {
+    scan = scanExportRequest(body);
+    ({ rejectedSpans, errorMessage } = scan);
+  }
+  if (scan.spanCount > 0) await dispatchScan(c.env, c.get("tenantId"), scan);
+  return exportResponse(encoding, rejectedSpans, errorMessage);
 });

@@ -1,20 +1,24 @@
 /**
- * Reads one trace of one tenant: spans still pending in its trace-assembly object merged with the
- * completed copy in R2. The object is asked first: a flush deletes pending rows only after the D1
- * index points at R2, so whatever the object no longer has, the index already finds.
+ * Reads one trace of one tenant: spans still pending in its trace-assembly object merged with
+ * every copy completed to R2. The object is asked first: a flush deletes pending rows only after
+ * the D1 index points at R2, so whatever the object no longer has, the index already finds.
  */
-import { traceShardFor } from "../ingest/shards";
+import { shardCount, shardOf, traceShard } from "../ingest/shards";
 import { mergeTrace } from "../model/batch";
-import type { Trace } from "../model/span";
-import { readBlockTrace } from "./blocks";
-import { findTraceLocations } from "./summaries";
+import type { SpanBatch, Trace } from "../model/span";
+import { decodeProtobufRequest } from "../otlp/protobuf-decode";
+import { findTraceLocations } from "./block-index";
+import { readBlockMember } from "./blocks";
 
 export async function readTrace(env: Env, tenantId: string, traceId: string): Promise<Trace | null> {
-  const pending = (await traceShardFor(env, tenantId, traceId).readPending(traceId)) as Trace | null;
-  const location = (await findTraceLocations(env.DB, tenantId, [traceId])).get(traceId);
-  const stored = location ? await readBlockTrace(env.TRACES, location.blockKey, location.offset, location.length) : null;
-  if (pending && stored) return mergeTrace(traceId, [stored, pending]);
-  return pending ?? stored;
+  const shard = shardOf(tenantId, traceId, shardCount(env));
+  const pending = await traceShard(env, tenantId, shard).readPending(traceId);
+  const locations = await findTraceLocations(env.DB, tenantId, shard, traceId);
+  const stored = await Promise.all(locations.map((l) => readBlockMember(env.TRACES, l.blockKey, l.offset, l.length)));
+  const parts: SpanBatch[] = [];
+  for (const bytes of [...stored, pending]) if (bytes) parts.push(decodeProtobufRequest(bytes).batch);
+  if (parts.length === 0) return null;
+  return mergeTrace(traceId, parts);
 }
 
 const HEX_ID = /^[0-9a-f]{1,32}$/;

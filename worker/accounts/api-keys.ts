@@ -1,0 +1,187 @@
+/**
+ * API keys: `etk_` + 32 random bytes in base64url (256 bits). Only the SHA-256 of a key and a
+ * short display prefix are stored; the key itself is shown once, when created.
+ *
+ * Lookups run on every ingest request, so they are cached per isolate (see `findKey`).
+ */
+import { and, asc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { apiKeys } from "../db/schema";
+import { newId, randomBytes, sha256Hex, toBase64Url } from "./crypto";
+
+export const SCOPES = ["ingest", "read"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const KEY_PREFIX = "etk_";
+/** `etk_` + 43 base64url characters (32 bytes, unpadded). */
+const KEY_PATTERN = /^etk_[A-Za-z0-9_-]{43}$/;
+/** Enough to tell keys apart in a list, far too little to guess the rest (4 + 8 chars = 48 bits shown). */
+const DISPLAY_PREFIX_LENGTH = 12;
+
+/** Revocation must bite everywhere within 60 s; entries live at most half that. */
+export const KEY_CACHE_TTL_MS = 30_000;
+/** Bounds the isolate's memory against floods of random keys (negative entries are cached too). */
+const KEY_CACHE_MAX = 1_000;
+/** `last_used_at` is a hint for humans ("used 3 min ago"); rows written are billed, so write rarely. */
+const TOUCH_INTERVAL_MS = 5 * 60_000;
+
+export interface KeyRecord {
+  id: string;
+  tenantId: string;
+  scopes: readonly Scope[];
+}
+
+export interface KeyListing {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export function generateKey(): { key: string; prefix: string } {
+  const key = KEY_PREFIX + toBase64Url(randomBytes(32));
+  return { key, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH) };
+}
+
+/** True when the text has the shape of one of our keys: anything else is rejected without a lookup. */
+export function looksLikeKey(text: string): boolean {
+  return KEY_PATTERN.test(text);
+}
+
+export function parseScopes(json: string): Scope[] {
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) ? parsed.filter((s): s is Scope => (SCOPES as readonly unknown[]).includes(s)) : [];
+}
+
+/** A new key's row (insert it with `insertKey`, or in a batch) and the secret to show once. */
+export async function newKeyRow(tenantId: string, name: string, scopes: readonly Scope[], now = Date.now()) {
+  const { key, prefix } = generateKey();
+  const row = {
+    id: newId("key"),
+    tenantId,
+    name,
+    prefix,
+    keyHash: await sha256Hex(key),
+    scopes: JSON.stringify(scopes),
+    createdAt: now,
+  } satisfies typeof apiKeys.$inferInsert;
+  return { row, key };
+}
+
+export async function createKey(db: D1Database, tenantId: string, name: string, scopes: readonly Scope[]) {
+  const { row, key } = await newKeyRow(tenantId, name, scopes);
+  await drizzle(db).insert(apiKeys).values(row);
+  return { id: row.id, name, prefix: row.prefix, scopes: [...scopes], createdAt: row.createdAt, key };
+}
+
+export async function listKeys(db: D1Database, tenantId: string): Promise<KeyListing[]> {
+  const rows = await drizzle(db)
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      scopes: apiKeys.scopes,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.tenantId, tenantId))
+    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+  return rows.map((row) => ({ ...row, scopes: parseScopes(row.scopes) }));
+}
+
+/**
+ * Revokes a key of this tenant. Returns false when the tenant has no such key (another tenant's
+ * key is exactly as absent). Revoking twice keeps the first revocation time.
+ */
+export async function revokeKey(db: D1Database, tenantId: string, keyId: string, now = Date.now()): Promise<boolean> {
+  const rows = await drizzle(db)
+    .update(apiKeys)
+    // One statement, idempotent: a second revocation matches the row but keeps the first time.
+    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${now})` })
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId)))
+    .returning({ keyHash: apiKeys.keyHash });
+  const revoked = rows[0];
+  // This isolate stops accepting the key at once; other isolates within KEY_CACHE_TTL_MS.
+  if (revoked) keyCache.delete(revoked.keyHash);
+  return revoked !== undefined;
+}
+
+interface CacheEntry {
+  /** The lookup itself, so concurrent requests with a cold key share one D1 query. */
+  record: Promise<KeyRecord | null>;
+  expiresAt: number;
+}
+
+/** Per isolate: key hash → active key, or null for unknown/revoked (negative caching). */
+const keyCache = new Map<string, CacheEntry>();
+/** Per isolate: key id → when this isolate last wrote its `last_used_at`. */
+const touchedAt = new Map<string, number>();
+
+/**
+ * The active key with this secret, or null. Cached per isolate for KEY_CACHE_TTL_MS, so the hot
+ * ingest path costs one SHA-256 and a Map lookup, no D1 query.
+ */
+export async function findKey(db: D1Database, key: string, now = Date.now()): Promise<KeyRecord | null> {
+  if (!looksLikeKey(key)) return null;
+  const keyHash = await sha256Hex(key);
+  const cached = keyCache.get(keyHash);
+  if (cached && cached.expiresAt > now) return cached.record;
+  if (cached) keyCache.delete(keyHash);
+
+  const record = lookup(db, keyHash);
+  remember(keyCache, keyHash, { record, expiresAt: now + KEY_CACHE_TTL_MS }, KEY_CACHE_MAX);
+  // A failed query must not be cached: the next request tries again.
+  void record.catch(() => {
+    if (keyCache.get(keyHash)?.record === record) keyCache.delete(keyHash);
+  });
+  return record;
+}
+
+async function lookup(db: D1Database, keyHash: string): Promise<KeyRecord | null> {
+  const rows = await drizzle(db)
+    .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, scopes: apiKeys.scopes, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, keyHash))
+    .limit(1);
+  const row = rows[0];
+  if (!row || row.revokedAt !== null) return null;
+  return { id: row.id, tenantId: row.tenantId, scopes: parseScopes(row.scopes) };
+}
+
+/**
+ * Records that a key was used, at most once per TOUCH_INTERVAL_MS per key per isolate. Returns the
+ * write to hand to `waitUntil`, or undefined when no write is due. The WHERE clause also skips
+ * the write when another isolate recorded a use recently.
+ */
+export function touchKey(db: D1Database, keyId: string, now = Date.now()): Promise<unknown> | undefined {
+  const last = touchedAt.get(keyId);
+  if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return undefined;
+  remember(touchedAt, keyId, now, KEY_CACHE_MAX);
+  return drizzle(db)
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - TOUCH_INTERVAL_MS))))
+    .run()
+    .catch((error: unknown) => console.error("api key: could not record last use", error));
+}
+
+/** Map insertion order is age order: dropping the first entry evicts the oldest. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
+}
+
+/** For unit tests: forget everything this isolate cached. */
+export function clearKeyCaches(): void {
+  keyCache.clear();
+  touchedAt.clear();
+}

@@ -1,0 +1,93 @@
+/** Tenants and their users: sign-up creates both (plus a first ingest key and a session) at once. */
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { apiKeys, sessions, tenants, users } from "../db/schema";
+import { newKeyRow } from "./api-keys";
+import { newId } from "./crypto";
+import type { PasswordHash } from "./passwords";
+import { newSessionRow } from "./sessions";
+
+export interface Account {
+  tenant: { id: string; name: string };
+  user: { id: string; email: string };
+}
+
+export class EmailTaken extends Error {}
+
+export async function emailExists(db: D1Database, email: string): Promise<boolean> {
+  const rows = await drizzle(db).select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+  return rows.length > 0;
+}
+
+/**
+ * Creates tenant, user, an ingest key and a session in one D1 batch (a transaction: all or none).
+ * Throws EmailTaken when the email won a race with another sign-up.
+ */
+export async function createAccount(db: D1Database, input: { email: string; organization: string; password: PasswordHash }) {
+  const now = Date.now();
+  const tenant = { id: newId("tnt"), name: input.organization, createdAt: now };
+  const user = {
+    id: newId("usr"),
+    tenantId: tenant.id,
+    email: input.email,
+    passwordHash: input.password.hash,
+    passwordSalt: input.password.salt,
+    passwordIterations: input.password.iterations,
+    createdAt: now,
+  };
+  const key = await newKeyRow(tenant.id, "Default ingest key", ["ingest"], now);
+  const session = await newSessionRow(user.id, tenant.id, now);
+  const d = drizzle(db);
+  try {
+    await d.batch([
+      d.insert(tenants).values(tenant),
+      d.insert(users).values(user),
+      d.insert(apiKeys).values(key.row),
+      d.insert(sessions).values(session.row),
+    ]);
+  } catch (error) {
+    if (/UNIQUE constraint failed: users\.email/.test(String(errorText(error)))) throw new EmailTaken();
+    throw error;
+  }
+  return {
+    account: { tenant: { id: tenant.id, name: tenant.name }, user: { id: user.id, email: user.email } } satisfies Account,
+    apiKey: { id: key.row.id, name: key.row.name, key: key.key, scopes: ["ingest"] },
+    sessionToken: session.token,
+  };
+}
+
+/** drizzle wraps D1's error; the SQLite message is in the cause chain. */
+function errorText(error: unknown): string {
+  let text = "";
+  for (let e: unknown = error; e instanceof Error; e = e.cause) text += ` ${e.message}`;
+  return text;
+}
+
+export async function findLogin(db: D1Database, email: string) {
+  const rows = await drizzle(db)
+    .select({
+      userId: users.id,
+      email: users.email,
+      hash: users.passwordHash,
+      salt: users.passwordSalt,
+      iterations: users.passwordIterations,
+      tenantId: tenants.id,
+      tenantName: tenants.name,
+    })
+    .from(users)
+    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .where(eq(users.email, email))
+    .limit(1);
+  return rows[0];
+}
+
+export async function findAccount(db: D1Database, userId: string): Promise<Account | undefined> {
+  const rows = await drizzle(db)
+    .select({ userId: users.id, email: users.email, tenantId: tenants.id, tenantName: tenants.name })
+    .from(users)
+    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .where(eq(users.id, userId))
+    .limit(1);
+  const row = rows[0];
+  return row && { tenant: { id: row.tenantId, name: row.tenantName }, user: { id: row.userId, email: row.email } };
+}

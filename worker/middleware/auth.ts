@@ -1,0 +1,111 @@
+/**
+ * Who is calling: an API key (ingest and the query API, e.g. Grafana) or a browser session (the
+ * UI and key management). Each middleware sets `tenantId` and `principal` for the handlers.
+ *
+ * A key may arrive three ways: `x-api-key: <key>`, `Authorization: Bearer <key>`, or HTTP Basic
+ * with the key as password (any username) — the last is what Grafana's Jaeger data source sends.
+ */
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { findKey, touchKey, type Scope } from "../accounts/api-keys";
+import { findSession, readSessionCookie } from "../accounts/sessions";
+import { Forbidden, Unauthorized } from "../errors";
+
+export type Principal =
+  | { kind: "key"; keyId: string; scopes: readonly Scope[] }
+  | { kind: "session"; userId: string };
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The tenant every query and write of this request is confined to. */
+    tenantId: string;
+    principal: Principal;
+  }
+}
+
+type AuthEnv = { Bindings: Env };
+
+/** The key the request presents, if any; "" when a credential header is present but unreadable. */
+export function presentedKey(c: Context): string | undefined {
+  const header = c.req.header("x-api-key");
+  if (header !== undefined) return header.trim();
+  const authorization = c.req.header("authorization");
+  if (authorization === undefined) return undefined;
+  const [scheme = "", credentials = ""] = authorization.trim().split(/\s+/, 2);
+  switch (scheme.toLowerCase()) {
+    case "bearer":
+      return credentials;
+    case "basic":
+      return basicPassword(credentials);
+    default:
+      return "";
+  }
+}
+
+/** The password of Basic credentials, or the username when the password is empty (`curl -u KEY:`). */
+function basicPassword(credentials: string): string {
+  let decoded: string;
+  try {
+    decoded = atob(credentials);
+  } catch {
+    return "";
+  }
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return decoded;
+  return decoded.slice(colon + 1) || decoded.slice(0, colon);
+}
+
+async function authenticateKey(c: Context<AuthEnv>, key: string, scope: Scope): Promise<void> {
+  const record = await findKey(c.env.DB, key);
+  if (!record) throw new Unauthorized("invalid or revoked API key");
+  if (!record.scopes.includes(scope)) throw new Forbidden(`this API key lacks the "${scope}" scope`);
+  c.set("tenantId", record.tenantId);
+  c.set("principal", { kind: "key", keyId: record.id, scopes: record.scopes });
+  const touch = touchKey(c.env.DB, record.id);
+  if (touch) c.executionCtx.waitUntil(touch);
+}
+
+async function authenticateSession(c: Context<AuthEnv>): Promise<boolean> {
+  const token = readSessionCookie(c);
+  if (!token) return false;
+  const session = await findSession(c.env.DB, token);
+  if (!session) return false;
+  c.set("tenantId", session.tenantId);
+  c.set("principal", { kind: "session", userId: session.userId });
+  return true;
+}
+
+/** An API key with `scope`: 401 without a valid key, 403 naming the scope when the key lacks it. */
+export function requireApiKey(scope: Scope) {
+  return createMiddleware<AuthEnv>(async function requireApiKey(c, next) {
+    const key = presentedKey(c);
+    if (!key) throw new Unauthorized("missing API key: send x-api-key, Authorization: Bearer, or Basic auth with the key as password");
+    await authenticateKey(c, key, scope);
+    await next();
+  });
+}
+
+/**
+ * A `read` key or a logged-in user. A presented key decides alone: a bad key is 401 even beside
+ * a valid cookie, so a misconfigured client fails loudly instead of riding a browser session.
+ */
+export function requireReader() {
+  return createMiddleware<AuthEnv>(async function requireReader(c, next) {
+    const key = presentedKey(c);
+    if (key !== undefined) {
+      if (!key) throw new Unauthorized("unreadable credentials: send the API key as x-api-key, Bearer token or Basic password");
+      await authenticateKey(c, key, "read");
+    } else if (!(await authenticateSession(c))) {
+      throw new Unauthorized("log in or send an API key with the read scope");
+    }
+    await next();
+  });
+}
+
+/** A logged-in user (session cookie only): account pages and key management. */
+export function requireSession() {
+  return createMiddleware<AuthEnv>(async function requireSession(c, next) {
+    if (!(await authenticateSession(c))) throw new Unauthorized("not logged in");
+    await next();
+  });
+}

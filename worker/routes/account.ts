@@ -1,0 +1,70 @@
+/**
+ * Accounts: sign-up, login, logout and "who am I". Sign-up and login are throttled per client IP
+ * (before any body is read or password hashed) and per email.
+ */
+import { Hono } from "hono";
+import { burnPasswordCheck, hashPassword, verifyPassword } from "../accounts/passwords";
+import { emailField, nameField, newPasswordField, normalizeEmail, readJsonObject, stringField } from "../accounts/input";
+import { clearSessionCookie, createSession, deleteSession, readSessionCookie, setSessionCookie } from "../accounts/sessions";
+import { createAccount, emailExists, EmailTaken, findAccount, findLogin } from "../accounts/users";
+import { Conflict, Unauthorized } from "../errors";
+import { requireSession } from "../middleware/auth";
+import { consumeAttempt, emailLimit, limitPerIp } from "../middleware/rate-limit";
+
+export const accountRoutes = new Hono<{ Bindings: Env }>();
+
+const EMAIL_TAKEN = "an account with this email already exists";
+/** One message for unknown email and wrong password: the answer must not reveal who has an account. */
+const BAD_LOGIN = "wrong email or password";
+
+accountRoutes.post("/api/signup", limitPerIp("signup"), async (c) => {
+  const body = await readJsonObject(c);
+  const email = emailField(body);
+  const password = newPasswordField(body);
+  const organization = nameField(body, "organization");
+  await consumeAttempt(c.env, `signup:email:${email}`, emailLimit(c.env));
+  // Checked before hashing so a taken email costs no PBKDF2; the unique index settles races.
+  if (await emailExists(c.env.DB, email)) throw new Conflict(EMAIL_TAKEN, "email");
+  let created;
+  try {
+    created = await createAccount(c.env.DB, { email, organization, password: await hashPassword(password) });
+  } catch (error) {
+    if (error instanceof EmailTaken) throw new Conflict(EMAIL_TAKEN, "email");
+    throw error;
+  }
+  setSessionCookie(c, created.sessionToken);
+  return c.json({ ...created.account, apiKey: created.apiKey }, 201);
+});
+
+accountRoutes.post("/api/login", limitPerIp("login"), async (c) => {
+  const body = await readJsonObject(c);
+  const email = normalizeEmail(stringField(body, "email", { max: 254 }));
+  const password = stringField(body, "password", { max: 1024 });
+  // Counted before checking, so parallel guesses cannot slip past the limit; refunded on success.
+  const refund = await consumeAttempt(c.env, `login:email:${email}`, emailLimit(c.env));
+  const login = await findLogin(c.env.DB, email);
+  if (!login) {
+    await burnPasswordCheck(password);
+    throw new Unauthorized(BAD_LOGIN);
+  }
+  if (!(await verifyPassword(password, { hash: login.hash, salt: login.salt, iterations: login.iterations }))) {
+    throw new Unauthorized(BAD_LOGIN);
+  }
+  await refund();
+  setSessionCookie(c, await createSession(c.env.DB, login.userId, login.tenantId));
+  return c.json({ tenant: { id: login.tenantId, name: login.tenantName }, user: { id: login.userId, email: login.email } });
+});
+
+accountRoutes.post("/api/logout", async (c) => {
+  const token = readSessionCookie(c);
+  if (token) await deleteSession(c.env.DB, token);
+  clearSessionCookie(c);
+  return c.body(null, 204);
+});
+
+accountRoutes.get("/api/me", requireSession(), async (c) => {
+  const principal = c.get("principal");
+  const account = principal.kind === "session" ? await findAccount(c.env.DB, principal.userId) : undefined;
+  if (!account) throw new Unauthorized("not logged in");
+  return c.json(account);
+});

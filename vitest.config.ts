@@ -5,7 +5,7 @@ export default defineConfig({
     projects: [
       {
         // Pure modules (decoders, model): fast, no runtime needed.
-        test: { name: "unit", include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts"], environment: "node" },
+        test: { name: "unit", include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "web/src/**/*.test.ts"], environment: "node" },
       },
       {
         // The real product under wrangler dev: workerd, D1, R2, Durable Objects, real OTel exporters.

@@ -8,9 +8,22 @@ export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): st
   return out;
 }
 
+/** Value of each hex digit by char code (either case); anything else reads as 0, as parseInt's NaN did. */
+const NIBBLE = new Uint8Array(128);
+for (let i = 0; i < 16; i++) {
+  NIBBLE[i.toString(16).charCodeAt(0)] = i;
+  NIBBLE[i.toString(16).toUpperCase().charCodeAt(0)] = i;
+}
+
+/**
+ * Hex (even length, already validated) to bytes. A table rather than parseInt(slice): the ids of
+ * every JSON span are re-encoded at ingest, and parseInt made up a third of the encoding time.
+ */
 export function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >>> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0, j = 0; i < out.length; i++, j += 2) {
+    out[i] = ((NIBBLE[hex.charCodeAt(j) & 0x7f] as number) << 4) | (NIBBLE[hex.charCodeAt(j + 1) & 0x7f] as number);
+  }
   return out;
 }
 

@@ -20,11 +20,13 @@ import type { DecodedRequest } from "./decoded";
 import { decodeJsonRequest } from "./json-decode";
 import { decodeProtobufRequest } from "./protobuf-decode";
 
+const bySpanId = (a: ExpectedSpan, b: ExpectedSpan) => (String(a.span.spanId) < String(b.span.spanId) ? -1 : 1);
+
 /** Spans with their resource and scope inlined, ordered by span id: comparable across batches. */
 function inline(batch: SpanBatch): ExpectedSpan[] {
   return batch.spans
-    .map(({ resource, scope, ...span }) => ({ span, resource: batch.resources[resource] as object, scope: batch.scopes[scope] as object }))
-    .sort((a, b) => (a.span.spanId < b.span.spanId ? -1 : 1)) as ExpectedSpan[];
+    .map(({ resource, scope, ...span }) => ({ span: { ...span }, resource: { ...batch.resources[resource] }, scope: { ...batch.scopes[scope] } }))
+    .sort(bySpanId);
 }
 
 function serialise(spans: ReadableSpan[]) {
@@ -67,7 +69,7 @@ describe("SDK round trip", () => {
   });
 
   it("holds what the SDK spans held, field by field, in both encodings", () => {
-    const expected = spans.map(expectedFromSdk).sort((a, b) => (a.span.spanId < b.span.spanId ? -1 : 1));
+    const expected = spans.map(expectedFromSdk).sort(bySpanId);
     expect(inline(protobuf.batch)).toStrictEqual(expected);
     expect(inline(json.batch)).toStrictEqual(expected);
   });
@@ -91,7 +93,9 @@ describe("SDK round trip", () => {
   });
 
   it("keeps a span with a NaN attribute, which the SDK's JSON exporter writes as null", async () => {
-    const { protobuf: pb, json: js } = serialise([{ ...spans[0], attributes: { nan: NaN, inf: -Infinity } } as ReadableSpan]);
+    // The same span with other attributes: a prototype keeps the SDK span's methods.
+    const span = Object.create(spans[0] as object, { attributes: { value: { nan: NaN, inf: -Infinity } } }) as ReadableSpan;
+    const { protobuf: pb, json: js } = serialise([span]);
     const fromProtobuf = decodeProtobufRequest(pb);
     const fromJson = decodeJsonRequest(js);
     expect(fromProtobuf.batch.spans[0]?.attributes).toEqual([
@@ -256,6 +260,71 @@ describe("hand-built requests, decoded from both encodings", () => {
     const decoded = decodeJsonRequest(JSON.stringify(makeRequest([makeSpan({ attributes: [{ key: "b", value: { bytesValue: "-_8" } }] })])));
     expect(decoded.rejectedSpans).toBe(0);
     expect(decoded.batch.spans[0]?.attributes[0]?.value).toEqual({ bytesValue: "+/8=" });
+  });
+});
+
+describe("partial success: invalid spans are rejected, counted and named, in both encodings", () => {
+  // [what is wrong, the span override, the problem reported]
+  const cases: Array<[string, JsonObject, string]> = [
+    ["an all-zero trace id", { traceId: "0".repeat(32) }, "traceId must not be all zeros"],
+    ["a 5-byte trace id", { traceId: "0102030405" }, "traceId must be 16 bytes (32 hex digits), got 5 bytes"],
+    ["no trace id", { traceId: undefined }, "traceId must be 16 bytes (32 hex digits), got 0 bytes"],
+    ["a 5-byte span id", { spanId: "0102030405" }, "spanId must be 8 bytes (16 hex digits), got 5 bytes"],
+    ["an all-zero span id", { spanId: "0".repeat(16) }, "spanId must not be all zeros"],
+    ["a 16-byte parent span id", { parentSpanId: "01".repeat(16) }, "parentSpanId must be empty or 8 bytes (16 hex digits), got 16 bytes"],
+    ["an end before its start", { startTimeUnixNano: "1700000000000000001", endTimeUnixNano: "1700000000000000000" }, "endTimeUnixNano must not be before startTimeUnixNano"],
+    ["an end a digit shorter than its start", { startTimeUnixNano: "1700000000000000000", endTimeUnixNano: "999999999999999999" }, "endTimeUnixNano must not be before startTimeUnixNano"],
+    ["no start time", { startTimeUnixNano: undefined }, "startTimeUnixNano must be set"],
+    ["no end time", { endTimeUnixNano: undefined }, "endTimeUnixNano must be set"],
+  ];
+
+  it.each(cases)("rejects a span with %s, keeping the others", (_, override, problem) => {
+    const good = [makeSpan(), makeSpan()];
+    const request = makeRequest([good[0] as JsonObject, makeSpan(override), good[1] as JsonObject]);
+    const { protobuf, json } = decodeBoth(request);
+    for (const decoded of [protobuf, json]) {
+      expect(decoded.rejectedSpans).toBe(1);
+      expect(decoded.batch.spans.map((s) => s.spanId)).toEqual(good.map((s) => s.spanId));
+      expect(decoded.errorMessage).toMatch(/^1 spans rejected: /);
+      expect(decoded.errorMessage).toContain(problem);
+    }
+  });
+
+  it("counts every rejected span and summarises repeated problems", () => {
+    const spans = [
+      ...Array.from({ length: 3 }, () => makeSpan({ traceId: "0".repeat(32) })),
+      makeSpan(),
+      makeSpan({ startTimeUnixNano: undefined }),
+    ];
+    const { protobuf, json } = decodeBoth(makeRequest(spans));
+    expect(protobuf.rejectedSpans).toBe(4);
+    expect(protobuf.batch.spans).toHaveLength(1);
+    expect(protobuf.errorMessage).toBe("4 spans rejected: traceId must not be all zeros (3 spans); startTimeUnixNano must be set");
+    expect(json.errorMessage).toBe(protobuf.errorMessage);
+  });
+
+  it("names at most five problems, saying how many more there were", () => {
+    const spans = Array.from({ length: 8 }, (_, i) => makeSpan({ spanId: "01".repeat(i + 1) }));
+    const { protobuf } = decodeBoth(makeRequest(spans));
+    expect(protobuf.rejectedSpans).toBe(7); // 8 bytes is the one valid length
+    expect(protobuf.errorMessage).toMatch(/^7 spans rejected: (spanId must be 8 bytes \(16 hex digits\), got \d bytes; ){4}spanId must be 8 bytes \(16 hex digits\), got \d bytes; and 2 more problems$/);
+  });
+
+  it("rejects every span of a request when all are invalid, with nothing to store", () => {
+    const { protobuf, json } = decodeBoth(makeRequest([makeSpan({ spanId: "0".repeat(16) }), makeSpan({ spanId: "0".repeat(16) })]));
+    for (const decoded of [protobuf, json]) {
+      expect(decoded.batch.spans).toEqual([]);
+      expect(decoded.rejectedSpans).toBe(2);
+    }
+  });
+
+  it("keeps spans whose links have empty or zero ids, which the OTel spec allows", () => {
+    const link = { traceId: "0".repeat(32), spanId: "", attributes: [{ key: "why", value: { stringValue: "kept for its attributes" } }] };
+    const { protobuf, json } = decodeBoth(makeRequest([makeSpan({ links: [link] })]));
+    for (const decoded of [protobuf, json]) {
+      expect(decoded.rejectedSpans).toBe(0);
+      expect(decoded.batch.spans[0]?.links).toEqual([{ traceId: "0".repeat(32), spanId: "", attributes: link.attributes }]);
+    }
   });
 });
 

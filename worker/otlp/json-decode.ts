@@ -1,12 +1,13 @@
 /**
  * Decodes an OTLP/JSON `ExportTraceServiceRequest` into our span model. OTLP/JSON differs from the
  * protobuf mapping in a few ways, all handled here: ids are hex (any case), int64 values arrive as
- * decimal strings or numbers, enums as integers (we also take their names), unknown fields are
- * ignored. A wrongly typed field inside a span drops that span only; one outside any span (say
- * `resourceSpans: "x"`) makes the body undecodable.
+ * decimal strings or numbers, enums as integers (we also take their names), bytes as base64,
+ * unknown fields are ignored, and — as in all proto3 JSON — null means "not set". A wrongly typed
+ * field inside a span drops that span only; one outside any span (say `resourceSpans: "x"`) makes
+ * the body undecodable, as does attribute nesting deeper than the protobuf decoder allows.
  */
 import type { AnyValue, KeyValue, Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, StatusCode } from "../model/span";
-import { base64ToBytes } from "./bytes";
+import { base64ToBytes, bytesToBase64 } from "./bytes";
 import { DecodedSpans, UndecodableBody, type DecodedRequest } from "./decoded";
 import { normaliseParent } from "./validate";
 
@@ -15,6 +16,7 @@ class FieldError extends Error {}
 
 type Json = Record<string, unknown>;
 
+/** Same limit, and same answer (the whole body is refused), as the protobuf decoder. */
 const MAX_VALUE_DEPTH = 32;
 const SPAN_KINDS: Record<string, SpanKind> = {
   SPAN_KIND_UNSPECIFIED: 0,
@@ -149,44 +151,48 @@ function attributes(value: unknown, path: string): KeyValue[] {
 
 function keyValue(value: unknown, path: string, depth: number): KeyValue {
   const json = object(value, path);
-  const key = json.key;
-  if (typeof key !== "string") throw new FieldError(`${path}.key must be a string`);
-  return { key, value: anyValue(json.value, `${path}.value`, depth) };
+  // An absent key is proto3's default "", as the protobuf decoder reads it.
+  return { key: optionalString(json.key, `${path}.key`) ?? "", value: anyValue(json.value, `${path}.value`, depth) };
 }
 
 function anyValue(value: unknown, path: string, depth: number): AnyValue {
-  if (depth > MAX_VALUE_DEPTH) throw new FieldError(`${path} is nested deeper than ${MAX_VALUE_DEPTH}`);
+  if (depth > MAX_VALUE_DEPTH) throw new UndecodableBody(`invalid OTLP/JSON: ${path} is nested deeper than ${MAX_VALUE_DEPTH}`);
   const json = optionalObject(value, path);
   if (!json) return {};
-  if ("stringValue" in json) {
+  // `!= null`: a null member is unset (the SDK's JSON exporter writes NaN and ±Infinity as null).
+  if (json.stringValue != null) {
     if (typeof json.stringValue !== "string") throw new FieldError(`${path}.stringValue must be a string`);
     return { stringValue: json.stringValue };
   }
-  if ("boolValue" in json) {
+  if (json.boolValue != null) {
     if (typeof json.boolValue !== "boolean") throw new FieldError(`${path}.boolValue must be a boolean`);
     return { boolValue: json.boolValue };
   }
-  if ("intValue" in json) return { intValue: int64(json.intValue, `${path}.intValue`) };
-  if ("doubleValue" in json) return { doubleValue: double(json.doubleValue, `${path}.doubleValue`) };
-  if ("bytesValue" in json) {
-    const base64 = json.bytesValue;
-    if (typeof base64 !== "string") throw new FieldError(`${path}.bytesValue must be a base64 string`);
-    try {
-      base64ToBytes(base64);
-    } catch {
-      throw new FieldError(`${path}.bytesValue is not valid base64`);
-    }
-    return { bytesValue: base64 };
-  }
-  if ("arrayValue" in json) {
-    const values = list(optionalObject(json.arrayValue, `${path}.arrayValue`)?.values, `${path}.arrayValue.values`);
+  if (json.intValue != null) return { intValue: int64(json.intValue, `${path}.intValue`) };
+  if (json.doubleValue != null) return { doubleValue: double(json.doubleValue, `${path}.doubleValue`) };
+  if (json.bytesValue != null) return { bytesValue: base64(json.bytesValue, `${path}.bytesValue`) };
+  if (json.arrayValue != null) {
+    const values = list(object(json.arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`);
     return { arrayValue: { values: values.map((v, i) => anyValue(v, `${path}.arrayValue.values[${i}]`, depth + 1)) } };
   }
-  if ("kvlistValue" in json) {
-    const values = list(optionalObject(json.kvlistValue, `${path}.kvlistValue`)?.values, `${path}.kvlistValue.values`);
+  if (json.kvlistValue != null) {
+    const values = list(object(json.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`);
     return { kvlistValue: { values: values.map((v, i) => keyValue(v, `${path}.kvlistValue.values[${i}]`, depth + 1)) } };
   }
   return {};
+}
+
+/**
+ * Bytes, stored in the standard base64 alphabet with padding whatever the client sent: proto3 JSON
+ * also allows the URL-safe alphabet and no padding, and one spelling lets equal values compare equal.
+ */
+function base64(value: unknown, path: string): string {
+  if (typeof value !== "string") throw new FieldError(`${path} must be a base64 string`);
+  try {
+    return bytesToBase64(base64ToBytes(value.replace(/[-_]/g, (c) => (c === "-" ? "+" : "/"))));
+  } catch {
+    throw new FieldError(`${path} is not valid base64`);
+  }
 }
 
 function object(value: unknown, path: string): Json {
@@ -210,36 +216,63 @@ function optionalString(value: unknown, path: string): string | undefined {
   return value;
 }
 
-/** Hex ids, any case; anything else is reported by span validation with the offending value. */
+const HEX_BYTES = /^(?:[0-9a-f]{2})*$/;
+
+/**
+ * Ids: hex, any case, stored lowercase. Span validation then checks their length, as it does for
+ * the protobuf decoder's ids (which are hex by construction).
+ */
 function id(value: unknown, path: string): string {
-  return (optionalString(value, path) ?? "").toLowerCase();
+  const hex = (optionalString(value, path) ?? "").toLowerCase();
+  if (!HEX_BYTES.test(hex)) throw new FieldError(`${path} must be hex digits in pairs, got "${hex.slice(0, 40)}"`);
+  return hex;
 }
 
+const UINT32 = /^\d{1,10}$/;
+
+/** uint32 and fixed32 fields; proto3 JSON allows them as numbers or decimal strings. */
 function optionalCount(value: unknown, path: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+  const n = typeof value === "string" && UINT32.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
     throw new FieldError(`${path} must be a non-negative 32-bit integer`);
   }
-  return value;
+  return n;
 }
 
 const DIGITS = /^-?\d{1,20}$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_END = 2n ** 63n;
 
+/**
+ * int64 as a decimal string, exact. A JSON number is taken too if it is an integer in range: past
+ * 2^53 the client's JSON encoder has already rounded it (the OTel JS SDK writes 2**60 as the
+ * number 1152921504606847000), and keeping that value beats dropping the span.
+ */
 function int64(value: unknown, path: string): string {
-  if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
-  if (typeof value === "string" && DIGITS.test(value)) {
-    const n = BigInt(value);
-    if (n >= -(2n ** 63n) && n < 2n ** 63n) return n.toString();
-  }
-  throw new FieldError(`${path} must be an int64 (a decimal string or an integer)`);
+  const n = integer(value, INT64_MIN, INT64_END);
+  if (n === undefined) throw new FieldError(`${path} must be an int64 (a decimal string or an integer)`);
+  return n;
 }
 
-/** Timestamps: a non-negative int64; absent means 0 (which span validation then rejects). */
+/** Timestamps are fixed64 (unsigned); absent means 0, which span validation then rejects. */
 function uint64(value: unknown, path: string): string {
   if (value === undefined || value === null) return "0";
-  const text = int64(value, path);
-  if (text.startsWith("-")) throw new FieldError(`${path} must not be negative`);
-  return text;
+  const n = integer(value, 0n, 2n ** 64n);
+  if (n === undefined) throw new FieldError(`${path} must be a uint64 (a decimal string or a non-negative integer)`);
+  return n;
+}
+
+/** `value` as a canonical decimal string if it is an integer in [min, end), else undefined. */
+function integer(value: unknown, min: bigint, end: bigint): string | undefined {
+  if (typeof value === "number") {
+    if (Number.isSafeInteger(value)) return value >= min && value < end ? String(value) : undefined;
+    if (!Number.isInteger(value)) return undefined;
+  } else if (typeof value !== "string" || !DIGITS.test(value)) {
+    return undefined;
+  }
+  const n = BigInt(value);
+  return n >= min && n < end ? n.toString() : undefined;
 }
 
 function double(value: unknown, path: string): number {

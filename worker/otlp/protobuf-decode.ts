@@ -8,95 +8,91 @@
  * as protobuf requires. A known field with the wrong wire type, or bytes that run past their
  * message, make the whole body undecodable (400): nothing in it can be trusted.
  */
-import protobuf from "protobufjs/minimal.js";
 import type { AnyValue, KeyValue, Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, StatusCode } from "../model/span";
-import { bytesToBase64, bytesToHex } from "./bytes";
+import { bytesToBase64 } from "./bytes";
 import { DecodedSpans, UndecodableBody, type DecodedRequest } from "./decoded";
 import { normaliseParent } from "./validate";
+import {
+  checkEnd,
+  expectWireType,
+  FIXED64,
+  isReaderError,
+  LENGTH_DELIMITED,
+  MAX_NESTING,
+  messageEnd,
+  readerFor,
+  readFixed32,
+  readFixed64,
+  readHex,
+  readInt64,
+  readString,
+  readUint32,
+  skipField,
+  toSpanKind,
+  toStatusCode,
+  VARINT,
+  type Reader,
+} from "./wire";
 
-type Reader = protobuf.Reader;
-
-const VARINT = 0;
-const FIXED64 = 1;
-const LENGTH_DELIMITED = 2;
-const FIXED32 = 5;
-/** Deeper AnyValue nesting than this is an attack, not telemetry. */
-const MAX_VALUE_DEPTH = 32;
 
 export function decodeProtobufRequest(body: Uint8Array): DecodedRequest {
-  // Not Reader.create(): with nodejs_compat it picks the Buffer-based reader, whose string reads
-  // call Buffer methods that workerd's Buffer implements differently (RangeErrors on bad input).
-  const reader = new protobuf.Reader(body);
+  const reader = readerFor(body);
   const out = new DecodedSpans();
   try {
     // ExportTraceServiceRequest: 1 resource_spans (repeated).
     while (reader.pos < reader.len) {
       const tag = reader.tag();
       if (tag >>> 3 === 1) readResourceSpans(reader, messageEnd(reader, tag), out);
-      else reader.skipType(tag & 7);
+      else skipField(reader, tag);
     }
   } catch (error) {
-    if (error instanceof UndecodableBody) throw error;
-    throw new UndecodableBody(`invalid protobuf ExportTraceServiceRequest: ${(error as Error).message}`);
+    if (isReaderError(error)) throw new UndecodableBody(`invalid protobuf ExportTraceServiceRequest: ${error.message}`);
+    // Anything else is a bug of ours, not a bad body: let it surface (and be logged) as one.
+    throw error;
   }
   return out.result();
 }
 
-/** Reads a length prefix for a field that must be length-delimited; returns where it ends. */
-function messageEnd(reader: Reader, tag: number): number {
-  expectWireType(tag, LENGTH_DELIMITED);
-  const length = reader.uint32();
-  const end = reader.pos + length;
-  if (end > reader.len) throw new UndecodableBody(`truncated protobuf: field ${tag >>> 3} needs ${length} bytes, ${reader.len - reader.pos} left`);
-  return end;
-}
-
-function expectWireType(tag: number, wireType: number): void {
-  if ((tag & 7) !== wireType) {
-    throw new UndecodableBody(`invalid protobuf: field ${tag >>> 3} has wire type ${tag & 7}, expected ${wireType}`);
-  }
-}
-
-function checkEnd(reader: Reader, end: number): void {
-  if (reader.pos !== end) throw new UndecodableBody("invalid protobuf: a field runs past the end of its message");
-}
-
 /** ResourceSpans: 1 resource, 2 scope_spans (repeated), 3 schema_url. */
 function readResourceSpans(reader: Reader, end: number, out: DecodedSpans): void {
-  const resource: Resource = { attributes: [] };
+  let resource: Resource = { attributes: [] };
+  let schemaUrl = "";
   // The resource may follow its spans on the wire; decode spans once the resource is known.
-  const scopeSpans: Array<[number, number]> = [];
+  // Flat [start, end, start, end, …]: no array allocated per ScopeSpans.
+  const scopeSpans: number[] = [];
   while (reader.pos < end) {
     const tag = reader.tag();
     switch (tag >>> 3) {
       case 1:
-        readResource(reader, messageEnd(reader, tag), resource);
+        resource = readResource(reader, messageEnd(reader, tag));
         break;
       case 2: {
         const scopeEnd = messageEnd(reader, tag);
-        scopeSpans.push([reader.pos, scopeEnd]);
+        scopeSpans.push(reader.pos, scopeEnd);
         reader.pos = scopeEnd;
         break;
       }
       case 3:
-        expectWireType(tag, LENGTH_DELIMITED);
-        resource.schemaUrl = reader.string();
+        schemaUrl = readString(reader, tag);
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
+  if (schemaUrl) resource.schemaUrl = schemaUrl;
   const resourceIndex = out.resource(resource);
-  for (const [start, scopeEnd] of scopeSpans) {
-    reader.pos = start;
-    readScopeSpans(reader, scopeEnd, resourceIndex, out);
+  for (let i = 0; i < scopeSpans.length; i += 2) {
+    reader.pos = scopeSpans[i] as number;
+    readScopeSpans(reader, scopeSpans[i + 1] as number, resourceIndex, out);
   }
   reader.pos = end;
 }
 
 /** Resource: 1 attributes (repeated), 2 dropped_attributes_count. */
-function readResource(reader: Reader, end: number, resource: Resource): void {
+function readResource(reader: Reader, end: number): Resource {
+  const resource: Resource = { attributes: [] };
+  let dropped = 0;
   while (reader.pos < end) {
     const tag = reader.tag();
     switch (tag >>> 3) {
@@ -104,80 +100,92 @@ function readResource(reader: Reader, end: number, resource: Resource): void {
         resource.attributes.push(readKeyValue(reader, messageEnd(reader, tag), 0));
         break;
       case 2:
-        expectWireType(tag, VARINT);
-        resource.droppedAttributesCount = reader.uint32();
+        dropped = readUint32(reader, tag);
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
+  if (dropped) resource.droppedAttributesCount = dropped;
+  return resource;
 }
 
 /** ScopeSpans: 1 scope, 2 spans (repeated), 3 schema_url. */
 function readScopeSpans(reader: Reader, end: number, resourceIndex: number, out: DecodedSpans): void {
-  const scope: Scope = { name: "" };
-  const spans: Array<[number, number]> = [];
+  let scope: Scope = { name: "" };
+  let schemaUrl = "";
+  const spans: number[] = []; // flat [start, end, …], as in readResourceSpans
   while (reader.pos < end) {
     const tag = reader.tag();
     switch (tag >>> 3) {
       case 1:
-        readScope(reader, messageEnd(reader, tag), scope);
+        scope = readScope(reader, messageEnd(reader, tag));
         break;
       case 2: {
         const spanEnd = messageEnd(reader, tag);
-        spans.push([reader.pos, spanEnd]);
+        spans.push(reader.pos, spanEnd);
         reader.pos = spanEnd;
         break;
       }
       case 3:
-        expectWireType(tag, LENGTH_DELIMITED);
-        scope.schemaUrl = reader.string();
+        schemaUrl = readString(reader, tag);
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
+  if (schemaUrl) scope.schemaUrl = schemaUrl;
   const scopeIndex = out.scope(scope);
-  for (const [start, spanEnd] of spans) {
-    reader.pos = start;
-    out.offer(readSpan(reader, spanEnd, resourceIndex, scopeIndex));
+  for (let i = 0; i < spans.length; i += 2) {
+    reader.pos = spans[i] as number;
+    out.offer(readSpan(reader, spans[i + 1] as number, resourceIndex, scopeIndex));
   }
   reader.pos = end;
 }
 
-/** InstrumentationScope: 1 name, 2 version, 3 attributes (repeated), 4 dropped_attributes_count. */
-function readScope(reader: Reader, end: number, scope: Scope): void {
+/**
+ * InstrumentationScope: 1 name, 2 version, 3 attributes (repeated), 4 dropped_attributes_count.
+ * Built in a fixed key order whatever the wire order: batches key scopes by their JSON.
+ */
+function readScope(reader: Reader, end: number): Scope {
+  let name = "";
+  let version = "";
+  let attributes: KeyValue[] | undefined;
+  let dropped = 0;
   while (reader.pos < end) {
     const tag = reader.tag();
     switch (tag >>> 3) {
       case 1:
-        expectWireType(tag, LENGTH_DELIMITED);
-        scope.name = reader.string();
+        name = readString(reader, tag);
         break;
       case 2:
-        expectWireType(tag, LENGTH_DELIMITED);
-        scope.version = reader.string();
+        version = readString(reader, tag);
         break;
       case 3:
-        (scope.attributes ??= []).push(readKeyValue(reader, messageEnd(reader, tag), 0));
+        (attributes ??= []).push(readKeyValue(reader, messageEnd(reader, tag), 0));
         break;
       case 4:
-        expectWireType(tag, VARINT);
-        scope.droppedAttributesCount = reader.uint32();
+        dropped = readUint32(reader, tag);
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
+  const scope: Scope = { name };
+  if (version) scope.version = version;
+  if (attributes) scope.attributes = attributes;
+  if (dropped) scope.droppedAttributesCount = dropped;
+  return scope;
 }
 
 /**
  * Span: 1 trace_id, 2 span_id, 3 trace_state, 4 parent_span_id, 5 name, 6 kind, 7 start_time_unix_nano
  * (fixed64), 8 end_time_unix_nano (fixed64), 9 attributes, 10 dropped_attributes_count, 11 events,
  * 12 dropped_events_count, 13 links, 14 dropped_links_count, 15 status, 16 flags (fixed32).
+ * Empty strings and zero counts are left out, as the JSON decoder leaves them out.
  */
 function readSpan(reader: Reader, end: number, resource: number, scope: number): Span {
   const span: Span = {
@@ -204,16 +212,16 @@ function readSpan(reader: Reader, end: number, resource: number, scope: number):
       case 2:
         span.spanId = readHex(reader, tag);
         break;
-      case 3:
-        expectWireType(tag, LENGTH_DELIMITED);
-        span.traceState = reader.string() || undefined;
+      case 3: {
+        const traceState = readString(reader, tag);
+        if (traceState) span.traceState = traceState;
         break;
+      }
       case 4:
         span.parentSpanId = normaliseParent(readHex(reader, tag));
         break;
       case 5:
-        expectWireType(tag, LENGTH_DELIMITED);
-        span.name = reader.string();
+        span.name = readString(reader, tag);
         break;
       case 6:
         expectWireType(tag, VARINT);
@@ -228,33 +236,37 @@ function readSpan(reader: Reader, end: number, resource: number, scope: number):
       case 9:
         span.attributes.push(readKeyValue(reader, messageEnd(reader, tag), 0));
         break;
-      case 10:
-        expectWireType(tag, VARINT);
-        span.droppedAttributesCount = reader.uint32();
+      case 10: {
+        const dropped = readUint32(reader, tag);
+        if (dropped) span.droppedAttributesCount = dropped;
         break;
+      }
       case 11:
         span.events.push(readEvent(reader, messageEnd(reader, tag)));
         break;
-      case 12:
-        expectWireType(tag, VARINT);
-        span.droppedEventsCount = reader.uint32();
+      case 12: {
+        const dropped = readUint32(reader, tag);
+        if (dropped) span.droppedEventsCount = dropped;
         break;
+      }
       case 13:
         span.links.push(readLink(reader, messageEnd(reader, tag)));
         break;
-      case 14:
-        expectWireType(tag, VARINT);
-        span.droppedLinksCount = reader.uint32();
+      case 14: {
+        const dropped = readUint32(reader, tag);
+        if (dropped) span.droppedLinksCount = dropped;
         break;
+      }
       case 15:
         span.status = readStatus(reader, messageEnd(reader, tag));
         break;
-      case 16:
-        expectWireType(tag, FIXED32);
-        span.flags = reader.fixed32();
+      case 16: {
+        const flags = readFixed32(reader, tag);
+        if (flags) span.flags = flags;
         break;
+      }
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
@@ -271,18 +283,18 @@ function readEvent(reader: Reader, end: number): SpanEvent {
         event.timeUnixNano = readFixed64(reader, tag);
         break;
       case 2:
-        expectWireType(tag, LENGTH_DELIMITED);
-        event.name = reader.string();
+        event.name = readString(reader, tag);
         break;
       case 3:
         event.attributes.push(readKeyValue(reader, messageEnd(reader, tag), 0));
         break;
-      case 4:
-        expectWireType(tag, VARINT);
-        event.droppedAttributesCount = reader.uint32();
+      case 4: {
+        const dropped = readUint32(reader, tag);
+        if (dropped) event.droppedAttributesCount = dropped;
         break;
+      }
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
@@ -301,23 +313,26 @@ function readLink(reader: Reader, end: number): SpanLink {
       case 2:
         link.spanId = readHex(reader, tag);
         break;
-      case 3:
-        expectWireType(tag, LENGTH_DELIMITED);
-        link.traceState = reader.string() || undefined;
+      case 3: {
+        const traceState = readString(reader, tag);
+        if (traceState) link.traceState = traceState;
         break;
+      }
       case 4:
         link.attributes.push(readKeyValue(reader, messageEnd(reader, tag), 0));
         break;
-      case 5:
-        expectWireType(tag, VARINT);
-        link.droppedAttributesCount = reader.uint32();
+      case 5: {
+        const dropped = readUint32(reader, tag);
+        if (dropped) link.droppedAttributesCount = dropped;
         break;
-      case 6:
-        expectWireType(tag, FIXED32);
-        link.flags = reader.fixed32();
+      }
+      case 6: {
+        const flags = readFixed32(reader, tag);
+        if (flags) link.flags = flags;
         break;
+      }
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
@@ -330,16 +345,17 @@ function readStatus(reader: Reader, end: number): SpanStatus {
   while (reader.pos < end) {
     const tag = reader.tag();
     switch (tag >>> 3) {
-      case 2:
-        expectWireType(tag, LENGTH_DELIMITED);
-        status.message = reader.string() || undefined;
+      case 2: {
+        const message = readString(reader, tag);
+        if (message) status.message = message;
         break;
+      }
       case 3:
         expectWireType(tag, VARINT);
         status.code = toStatusCode(reader.int32());
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
@@ -354,14 +370,13 @@ function readKeyValue(reader: Reader, end: number, depth: number): KeyValue {
     const tag = reader.tag();
     switch (tag >>> 3) {
       case 1:
-        expectWireType(tag, LENGTH_DELIMITED);
-        key = reader.string();
+        key = readString(reader, tag);
         break;
       case 2:
         value = readAnyValue(reader, messageEnd(reader, tag), depth);
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
@@ -373,14 +388,13 @@ function readKeyValue(reader: Reader, end: number, depth: number): KeyValue {
  * 5 array_value (ArrayValue: 1 values), 6 kvlist_value (KeyValueList: 1 values), 7 bytes_value.
  */
 function readAnyValue(reader: Reader, end: number, depth: number): AnyValue {
-  if (depth > MAX_VALUE_DEPTH) throw new UndecodableBody(`invalid protobuf: attribute values nested deeper than ${MAX_VALUE_DEPTH}`);
+  if (depth > MAX_NESTING) throw new UndecodableBody(`invalid protobuf: attribute values nested deeper than ${MAX_NESTING}`);
   let value: AnyValue = {};
   while (reader.pos < end) {
     const tag = reader.tag();
     switch (tag >>> 3) {
       case 1:
-        expectWireType(tag, LENGTH_DELIMITED);
-        value = { stringValue: reader.string() };
+        value = { stringValue: readString(reader, tag) };
         break;
       case 2:
         expectWireType(tag, VARINT);
@@ -400,7 +414,7 @@ function readAnyValue(reader: Reader, end: number, depth: number): AnyValue {
         while (reader.pos < listEnd) {
           const inner = reader.tag();
           if (inner >>> 3 === 1) values.push(readAnyValue(reader, messageEnd(reader, inner), depth + 1));
-          else reader.skipType(inner & 7);
+          else skipField(reader, inner);
         }
         checkEnd(reader, listEnd);
         value = { arrayValue: { values } };
@@ -412,7 +426,7 @@ function readAnyValue(reader: Reader, end: number, depth: number): AnyValue {
         while (reader.pos < listEnd) {
           const inner = reader.tag();
           if (inner >>> 3 === 1) values.push(readKeyValue(reader, messageEnd(reader, inner), depth + 1));
-          else reader.skipType(inner & 7);
+          else skipField(reader, inner);
         }
         checkEnd(reader, listEnd);
         value = { kvlistValue: { values } };
@@ -423,48 +437,9 @@ function readAnyValue(reader: Reader, end: number, depth: number): AnyValue {
         value = { bytesValue: bytesToBase64(reader.bytes()) };
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
   return value;
-}
-
-function readHex(reader: Reader, tag: number): string {
-  const end = messageEnd(reader, tag);
-  const hex = bytesToHex(reader.buf, reader.pos, end);
-  reader.pos = end;
-  return hex;
-}
-
-/** fixed64 as a decimal string: nanosecond timestamps exceed 2^53, so a JS number would round them. */
-function readFixed64(reader: Reader, tag: number): string {
-  expectWireType(tag, FIXED64);
-  const lo = reader.fixed32();
-  const hi = reader.fixed32();
-  return hi === 0 ? String(lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
-}
-
-/** A varint int64 as a decimal string (two's complement for negatives), exact beyond 2^53. */
-function readInt64(reader: Reader): string {
-  const buf = reader.buf;
-  let result = 0n;
-  let shift = 0n;
-  for (let i = 0; i < 10; i++) {
-    if (reader.pos >= reader.len) throw new UndecodableBody("truncated protobuf: varint runs past the end");
-    const byte = buf[reader.pos++] as number;
-    result |= BigInt(byte & 0x7f) << shift;
-    if (byte < 0x80) return BigInt.asIntN(64, result).toString();
-    shift += 7n;
-  }
-  throw new UndecodableBody("invalid protobuf: varint longer than 10 bytes");
-}
-
-function toSpanKind(kind: number): SpanKind {
-  // Protobuf enums are open: a kind from a newer OTLP than ours is kept as unspecified.
-  return (kind >= 0 && kind <= 5 ? kind : 0) as SpanKind;
-}
-
-function toStatusCode(code: number): StatusCode {
-  return (code >= 0 && code <= 2 ? code : 0) as StatusCode;
 }

@@ -8,20 +8,30 @@
  * bytes the exporter sent (sliced per trace), and only fully decoded when someone reads them.
  * Field numbers are those of opentelemetry-proto (see protobuf-decode.ts for the full decoder).
  */
-import protobuf from "protobufjs/minimal.js";
 import type { SpanKind, StatusCode } from "../model/span";
 import { UNKNOWN_SERVICE } from "../model/span";
-import { bytesToHex } from "./bytes";
 import { UndecodableBody } from "./decoded";
 import { normaliseParent, spanProblem } from "./validate";
+import {
+  checkEnd,
+  expectWireType,
+  FIXED32,
+  FIXED64,
+  isReaderError,
+  LENGTH_DELIMITED as LEN,
+  MAX_NESTING,
+  messageEnd,
+  readerFor,
+  readFixed64,
+  readHex,
+  skipField,
+  skipVarint,
+  toSpanKind,
+  toStatusCode,
+  VARINT,
+  type Reader,
+} from "./wire";
 
-type Reader = protobuf.Reader;
-
-const VARINT = 0;
-const FIXED64 = 1;
-const LEN = 2;
-const FIXED32 = 5;
-const MAX_DEPTH = 32;
 const MAX_LISTED_PROBLEMS = 5;
 
 /** [start, end) byte offsets in the scanned body. */
@@ -76,20 +86,20 @@ const LINK: Schema = { 1: LEN, 2: LEN, 3: LEN, 4: KEY_VALUE, 5: VARINT, 6: FIXED
 const SCOPE: Schema = { 1: LEN, 2: LEN, 3: KEY_VALUE, 4: VARINT };
 
 export function scanExportRequest(body: Uint8Array): ScannedRequest {
-  // Not Reader.create(): under nodejs_compat it picks a Buffer-based reader that misbehaves in workerd.
-  const reader = new protobuf.Reader(body);
+  const reader = readerFor(body);
   const result: ScannedRequest = { body, resources: [], spanCount: 0, rejectedSpans: 0, errorMessage: "" };
   const problems = new Map<string, number>();
   try {
     // ExportTraceServiceRequest: 1 resource_spans.
     while (reader.pos < reader.len) {
       const tag = reader.tag();
-      if (tag >>> 3 === 1) result.resources.push(scanResourceSpans(reader, fieldEnd(reader, tag, LEN), result, problems));
-      else reader.skipType(tag & 7);
+      if (tag >>> 3 === 1) result.resources.push(scanResourceSpans(reader, messageEnd(reader, tag), result, problems));
+      else skipField(reader, tag);
     }
   } catch (error) {
-    if (error instanceof UndecodableBody) throw error;
-    throw new UndecodableBody(`invalid protobuf ExportTraceServiceRequest: ${(error as Error).message}`);
+    if (isReaderError(error)) throw new UndecodableBody(`invalid protobuf ExportTraceServiceRequest: ${error.message}`);
+    // UndecodableBody is already the client's fault; anything else is a bug of ours.
+    throw error;
   }
   if (result.rejectedSpans > 0) {
     const listed = [...problems].slice(0, MAX_LISTED_PROBLEMS).map(([p, n]) => (n > 1 ? `${p} (${n} spans)` : p));
@@ -107,18 +117,18 @@ function scanResourceSpans(reader: Reader, end: number, out: ScannedRequest, pro
     const tag = reader.tag();
     switch (tag >>> 3) {
       case 1:
-        resource.serviceName = scanResource(reader, fieldEnd(reader, tag, LEN));
+        resource.serviceName = scanResource(reader, messageEnd(reader, tag));
         resource.header.push([start, reader.pos]);
         break;
       case 2:
-        resource.scopes.push(scanScopeSpans(reader, fieldEnd(reader, tag, LEN), out, problems));
+        resource.scopes.push(scanScopeSpans(reader, messageEnd(reader, tag), out, problems));
         break;
       case 3:
-        reader.pos = fieldEnd(reader, tag, LEN);
+        reader.pos = messageEnd(reader, tag);
         resource.header.push([start, reader.pos]);
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
@@ -131,7 +141,7 @@ function scanResource(reader: Reader, end: number): string {
   while (reader.pos < end) {
     const tag = reader.tag();
     if (tag >>> 3 === 1) {
-      const kvEnd = fieldEnd(reader, tag, LEN);
+      const kvEnd = messageEnd(reader, tag);
       serviceName = scanServiceName(reader, kvEnd) ?? serviceName;
     } else {
       skimField(reader, tag, { 2: VARINT }, 0);
@@ -149,7 +159,7 @@ function scanServiceName(reader: Reader, end: number): string | undefined {
     const tag = reader.tag();
     if (tag >>> 3 === 1 && (tag & 7) === LEN) key = reader.string();
     else if (tag >>> 3 === 2 && (tag & 7) === LEN) {
-      const valueEnd = fieldEnd(reader, tag, LEN);
+      const valueEnd = messageEnd(reader, tag);
       const valueStart = reader.pos;
       skimMessage(reader, valueEnd, ANY_VALUE, 1);
       // AnyValue.string_value (1) is the only form service.name takes.
@@ -157,7 +167,7 @@ function scanServiceName(reader: Reader, end: number): string | undefined {
       while (reader.pos < valueEnd) {
         const inner = reader.tag();
         if (inner >>> 3 === 1 && (inner & 7) === LEN) value = reader.string();
-        else reader.skipType(inner & 7);
+        else skipField(reader, inner);
       }
     } else skimField(reader, tag, KEY_VALUE, 1);
   }
@@ -173,11 +183,11 @@ function scanScopeSpans(reader: Reader, end: number, out: ScannedRequest, proble
     const tag = reader.tag();
     switch (tag >>> 3) {
       case 1:
-        skimMessage(reader, fieldEnd(reader, tag, LEN), SCOPE, 1);
+        skimMessage(reader, messageEnd(reader, tag), SCOPE, 1);
         scope.header.push([start, reader.pos]);
         break;
       case 2: {
-        const span = scanSpan(reader, fieldEnd(reader, tag, LEN), start);
+        const span = scanSpan(reader, messageEnd(reader, tag), start);
         const problem = spanProblem(span);
         if (problem) {
           out.rejectedSpans++;
@@ -189,11 +199,11 @@ function scanScopeSpans(reader: Reader, end: number, out: ScannedRequest, proble
         break;
       }
       case 3:
-        reader.pos = fieldEnd(reader, tag, LEN);
+        reader.pos = messageEnd(reader, tag);
         scope.header.push([start, reader.pos]);
         break;
       default:
-        reader.skipType(tag & 7);
+        skipField(reader, tag);
     }
   }
   checkEnd(reader, end);
@@ -235,8 +245,7 @@ function scanSpan(reader: Reader, end: number, fieldStart: number): ScannedSpan 
         break;
       case 6: {
         expectWireType(tag, VARINT);
-        const kind = reader.int32();
-        span.kind = (kind >= 0 && kind <= 5 ? kind : 0) as SpanKind;
+        span.kind = toSpanKind(reader.int32());
         break;
       }
       case 7:
@@ -246,7 +255,7 @@ function scanSpan(reader: Reader, end: number, fieldStart: number): ScannedSpan 
         span.endTimeUnixNano = readFixed64(reader, tag);
         break;
       case 15:
-        span.statusCode = scanStatus(reader, fieldEnd(reader, tag, LEN));
+        span.statusCode = scanStatus(reader, messageEnd(reader, tag));
         break;
       default:
         skimField(reader, tag, SPAN_REST, 1);
@@ -269,12 +278,17 @@ function scanStatus(reader: Reader, end: number): StatusCode {
     } else skimField(reader, tag, { 2: LEN }, 1);
   }
   checkEnd(reader, end);
-  return (code >= 0 && code <= 2 ? code : 0) as StatusCode;
+  return toStatusCode(code);
 }
 
-/** Checks a nested message's structure against `schema` without materialising anything. */
+/**
+ * Checks a nested message's structure against `schema` without materialising anything. Depth
+ * counts messages (an array attribute is two: AnyValue and ArrayValue), so this refuses nesting
+ * the full decoder would still read — never the other way round, which would store spans that
+ * cannot be read back.
+ */
 function skimMessage(reader: Reader, end: number, schema: Schema, depth: number): void {
-  if (depth > MAX_DEPTH) throw new UndecodableBody(`invalid protobuf: messages nested deeper than ${MAX_DEPTH}`);
+  if (depth > MAX_NESTING) throw new UndecodableBody(`invalid protobuf: messages nested deeper than ${MAX_NESTING}`);
   while (reader.pos < end) skimField(reader, reader.tag(), schema, depth);
   checkEnd(reader, end);
 }
@@ -282,47 +296,12 @@ function skimMessage(reader: Reader, end: number, schema: Schema, depth: number)
 function skimField(reader: Reader, tag: number, schema: Schema, depth: number): void {
   const expected = schema[tag >>> 3];
   if (expected === undefined) {
-    reader.skipType(tag & 7);
+    skipField(reader, tag);
   } else if (typeof expected === "number") {
     expectWireType(tag, expected);
-    reader.skipType(tag & 7);
+    if (expected === VARINT) skipVarint(reader);
+    else reader.skipType(tag & 7);
   } else {
-    skimMessage(reader, fieldEnd(reader, tag, LEN), expected, depth + 1);
+    skimMessage(reader, messageEnd(reader, tag), expected, depth + 1);
   }
-}
-
-/** Reads the length of a length-delimited field (checking its wire type); returns where it ends. */
-function fieldEnd(reader: Reader, tag: number, wireType: typeof LEN): number {
-  expectWireType(tag, wireType);
-  const length = reader.uint32();
-  const end = reader.pos + length;
-  if (end > reader.len) {
-    throw new UndecodableBody(`truncated protobuf: field ${tag >>> 3} needs ${length} bytes, ${reader.len - reader.pos} left`);
-  }
-  return end;
-}
-
-function expectWireType(tag: number, wireType: number): void {
-  if ((tag & 7) !== wireType) {
-    throw new UndecodableBody(`invalid protobuf: field ${tag >>> 3} has wire type ${tag & 7}, expected ${wireType}`);
-  }
-}
-
-function checkEnd(reader: Reader, end: number): void {
-  if (reader.pos !== end) throw new UndecodableBody("invalid protobuf: a field runs past the end of its message");
-}
-
-function readHex(reader: Reader, tag: number): string {
-  const end = fieldEnd(reader, tag, LEN);
-  const hex = bytesToHex(reader.buf, reader.pos, end);
-  reader.pos = end;
-  return hex;
-}
-
-/** fixed64 as a decimal string: nanosecond timestamps exceed 2^53. */
-function readFixed64(reader: Reader, tag: number): string {
-  expectWireType(tag, FIXED64);
-  const lo = reader.fixed32();
-  const hi = reader.fixed32();
-  return hi === 0 ? String(lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
 }

@@ -150,12 +150,14 @@ export class TraceShard extends DurableObject<Env> {
       if (completed) traces.push(completed);
     }
 
-    const key = blockKey(tenantId, shard);
-    const { placed, size } = await writeBlock(this.env.TRACES, key, traces);
-    this.usage.r2Puts++;
-    this.usage.r2BytesWritten += size;
-    this.usage.d1RowsWritten += await indexBlock(this.env.DB, { tenantId, blockKey: key, shard, createdAt: Date.now(), traces: placed });
-    for (const trace of placed) this.remember(trace.traceId, { blockKey: key, offset: trace.offset, length: trace.length });
+    if (traces.length > 0) {
+      const key = blockKey(tenantId, shard);
+      const { placed, size } = await writeBlock(this.env.TRACES, key, traces);
+      this.usage.r2Puts++;
+      this.usage.r2BytesWritten += size;
+      this.usage.d1RowsWritten += await indexBlock(this.env.DB, { tenantId, blockKey: key, shard, createdAt: Date.now(), traces: placed });
+      for (const trace of placed) this.remember(trace.traceId, { blockKey: key, offset: trace.offset, length: trace.length });
+    }
 
     // Only now, with the traces in R2 and indexed, may their pending rows go.
     const emptied: number[] = [];

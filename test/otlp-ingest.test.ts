@@ -113,7 +113,7 @@ describe("partial success", () => {
     const body = (await response.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
     expect(body.partialSuccess.rejectedSpans).toBe("4");
     expect(body.partialSuccess.errorMessage).toMatch(/spanId must not be all zeros/);
-    expect(body.partialSuccess.errorMessage).toMatch(/traceId must be 16 bytes/);
+    expect(body.partialSuccess.errorMessage).toMatch(/traceId must be hex digits in pairs/);
     expect(body.partialSuccess.errorMessage).toMatch(/endTimeUnixNano/);
     expect(body.partialSuccess.errorMessage).toMatch(/name must be a string/);
     for (const span of spans) {

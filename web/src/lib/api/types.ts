@@ -1,0 +1,65 @@
+/**
+ * What the edgetrace Worker answers, as the web app reads it. The account and key shapes are the
+ * wire contract of worker/routes/{account,keys,usage}.ts (their server types pull in D1, so they
+ * are restated here); the Jaeger shapes come from the Worker's own definitions.
+ */
+import type { JaegerTrace } from "$jaeger/v1-types";
+
+export type { JaegerKeyValue, JaegerProcess, JaegerSpan, JaegerTrace } from "$jaeger/v1-types";
+
+export interface Tenant {
+  id: string;
+  name: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+}
+
+export interface Account {
+  tenant: Tenant;
+  user: User;
+}
+
+export const SCOPES = ["ingest", "read"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** A key as listed: never the secret, only its display prefix. Times are ms since the epoch. */
+export interface ApiKeyListing {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A key just created: the only time its secret `key` is ever shown. */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  createdAt: number;
+  key: string;
+}
+
+export interface SignupResult extends Account {
+  apiKey: { id: string; name: string; key: string; scopes: Scope[] };
+}
+
+/** GET /api/usage: counted since the tenant's trace objects last started. */
+export interface UsageReport {
+  usage: { since: number; spansAppended: number; tracesCompleted: number };
+  openTraces: number;
+}
+
+/** Jaeger v1 query API envelope, as far as the app reads it. */
+export interface JaegerResponse<T> {
+  data: T | null;
+  errors?: Array<{ code: number; msg: string; traceID?: string }> | null;
+}
+
+export type TraceList = JaegerTrace[];

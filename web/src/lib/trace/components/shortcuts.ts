@@ -1,0 +1,22 @@
+/** The trace view's keyboard shortcuts, as the help overlay (`?`) lists them. */
+export const SHORTCUTS: { keys: string[]; action: string; group: string }[] = [
+  { group: "Move", keys: ["j", "↓"], action: "Next span" },
+  { group: "Move", keys: ["k", "↑"], action: "Previous span" },
+  { group: "Move", keys: ["→", "l"], action: "Expand, or go to the first child" },
+  { group: "Move", keys: ["←", "h"], action: "Collapse, or go to the parent" },
+  { group: "Move", keys: ["PgDn", "PgUp"], action: "A page down / up" },
+  { group: "Move", keys: ["Home", "End"], action: "First / last span" },
+  { group: "Tree", keys: ["Space"], action: "Expand or collapse the span" },
+  { group: "Tree", keys: ["Enter"], action: "Show or hide the span's details" },
+  { group: "Tree", keys: ["c"], action: "Collapse all" },
+  { group: "Tree", keys: ["e"], action: "Expand all" },
+  { group: "Tree", keys: ["Esc"], action: "Close details, search or this help" },
+  { group: "Find", keys: ["/"], action: "Find in trace" },
+  { group: "Find", keys: ["n", "N"], action: "Next / previous match" },
+  { group: "Time", keys: ["+", "−"], action: "Zoom in / out" },
+  { group: "Time", keys: ["z"], action: "Zoom to the selected span" },
+  { group: "Time", keys: ["0"], action: "Show the whole trace" },
+  { group: "View", keys: ["p"], action: "Critical path on / off" },
+  { group: "View", keys: ["1", "2", "3"], action: "Timeline / Statistics / Flamegraph" },
+  { group: "View", keys: ["?"], action: "This help" },
+];

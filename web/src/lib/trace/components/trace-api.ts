@@ -1,0 +1,67 @@
+/**
+ * Reading traces for the trace pages: Jaeger v1 JSON for the view, OTLP/JSON from v3 for the
+ * download. Errors are the app's `ApiError`s, so pages word them like every other failure.
+ */
+import type { JaegerTrace } from "$jaeger/v1-types";
+import { ApiError, errorFromBody, networkError } from "$lib/api/errors";
+import { jaegerToOtlp, otlpFileText } from "../model/export";
+
+type Fetch = typeof fetch;
+
+/** User Timing marks (DevTools' Performance panel; the trace-view benchmark reads them). */
+export function mark(name: string): void {
+  if (typeof performance !== "undefined" && typeof performance.mark === "function") performance.mark(`trace:${name}`);
+}
+
+async function getJson(path: string, f: Fetch, marks = false): Promise<{ response: Response; body: unknown }> {
+  let response: Response;
+  try {
+    response = await f(path, { headers: { accept: "application/json" }, credentials: "same-origin" });
+  } catch (cause) {
+    throw networkError(cause);
+  }
+  const text = await response.text();
+  if (marks) mark("downloaded");
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (marks) mark("parsed");
+  return { response, body };
+}
+
+export async function fetchTrace(id: string, f: Fetch = fetch): Promise<JaegerTrace> {
+  const { response, body } = await getJson(`/api/traces/${encodeURIComponent(id)}`, f, true);
+  if (!response.ok) throw errorFromBody(response.status, body, response.statusText);
+  const trace = (body as { data?: JaegerTrace[] } | null)?.data?.[0];
+  if (!trace) throw new ApiError(404, "not_found", "trace not found");
+  return trace;
+}
+
+/**
+ * The trace as OTLP/JSON text: the v3 API's copy when the server has one (everything the exporter
+ * sent), else converted from the Jaeger JSON we hold.
+ */
+export async function otlpText(id: string, fallback: JaegerTrace, f: Fetch = fetch): Promise<string> {
+  try {
+    const { response, body } = await getJson(`/api/v3/traces/${encodeURIComponent(id)}`, f);
+    const result = (body as { result?: { resourceSpans?: unknown } } | null)?.result;
+    if (response.ok && result?.resourceSpans) return JSON.stringify(result);
+  } catch {
+    // Fall through to the local conversion.
+  }
+  return otlpFileText(jaegerToOtlp(fallback));
+}
+
+/** What to tell someone whose trace did not load. */
+export function describeLoadError(error: unknown): { title: string; detail: string; retry: boolean } {
+  if (error instanceof ApiError) {
+    if (error.status === 404) return { title: "Trace not found", detail: "No trace with this id in your organization. A trace that is still arriving shows up a few seconds after its last span.", retry: true };
+    if (error.status === 400) return { title: "Not a trace id", detail: error.message, retry: false };
+    if (error.status === 0) return { title: "Cannot reach the server", detail: error.message, retry: true };
+    return { title: `The server answered ${error.status}`, detail: error.message, retry: true };
+  }
+  return { title: "Something went wrong", detail: error instanceof Error ? error.message : String(error), retry: true };
+}

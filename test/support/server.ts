@@ -9,6 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { buildWebIfStale } from "./web-build.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 // Run wrangler's script with the Node running us (22+, from the `node` devDependency under npm
@@ -69,7 +70,10 @@ export async function applyMigrations(stateDir: string, config?: string): Promis
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "edgetrace-state-"));
-  if (!options.config) await applyMigrations(stateDir);
+  if (!options.config) {
+    buildWebIfStale();
+    await applyMigrations(stateDir);
+  }
   const port = await freePort();
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir];
   args.push("--show-interactive-dev-session=false", "--log-level", process.env.WRANGLER_LOG_LEVEL ?? "warn");

@@ -25,6 +25,8 @@ import { blockKey, readBlockMember, writeBlock } from "../worker/storage/blocks"
 import { emptyUsage, type StorageUsage } from "../worker/storage/usage";
 import { scanExportRequest } from "../worker/otlp/protobuf-scan";
 import { sliceRequest, spanRefs, type SpanRef } from "../worker/otlp/protobuf-slice";
+import { indexOpenTraces, type PendingIndex } from "../worker/query/pending";
+import { spanCopyKey } from "../worker/query/span-identity";
 
 interface OpenTrace {
   /** When a span of this trace last arrived (ms). */
@@ -100,6 +102,11 @@ export class TraceShard extends DurableObject<Env> {
     return open ? this.slices(open.parts) : null;
   }
 
+  /** The search index of the traces still open here, so search finds them before they reach R2. */
+  pendingIndex(): PendingIndex {
+    return indexOpenTraces(this.open, (parts) => this.slices(parts));
+  }
+
   /** What this object has cost since it started, and what it holds now. */
   usageReport(): { usage: StorageUsage; openTraces: number } {
     return { usage: { ...this.usage }, openTraces: this.open.size };
@@ -155,7 +162,7 @@ export class TraceShard extends DurableObject<Env> {
       const { placed, size } = await writeBlock(this.env.TRACES, key, traces);
       this.usage.r2Puts++;
       this.usage.r2BytesWritten += size;
-      this.usage.d1RowsWritten += await indexBlock(this.env.DB, { tenantId, blockKey: key, shard, createdAt: Date.now(), traces: placed });
+      this.usage.d1RowsWritten += await indexBlock(this.env.DB, { tenantId, blockKey: key, shard, createdAt: Date.now(), traces: placed, bodies: traces.map((t) => t.bytes) });
       for (const trace of placed) this.remember(trace.traceId, { blockKey: key, offset: trace.offset, length: trace.length });
     }
 
@@ -266,7 +273,7 @@ function completeTrace(traceId: string, bytes: Uint8Array) {
     return null;
   }
   const unique = new Map<string, SpanRef>();
-  for (const ref of spanRefs(scan)) unique.set(ref.span.spanId, ref);
+  for (const ref of spanRefs(scan)) unique.set(spanCopyKey(bytes, ref), ref);
   const digests: SpanDigest[] = [...unique.values()].map(({ resource, span }) => ({
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,

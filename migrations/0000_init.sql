@@ -30,22 +30,27 @@ CREATE TABLE `tenants` (
 );
 --> statement-breakpoint
 CREATE TABLE `trace_blocks` (
+	`id` integer PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
 	`block_key` text NOT NULL,
 	`shard` integer NOT NULL,
 	`created_at` integer NOT NULL,
 	`min_start_us` integer NOT NULL,
 	`max_start_us` integer NOT NULL,
+	`max_end_us` integer NOT NULL,
 	`trace_count` integer NOT NULL,
 	`span_count` integer NOT NULL,
+	`trace_filter` blob NOT NULL,
 	`services` text NOT NULL,
+	`operations` text NOT NULL,
+	`block_terms` blob,
 	`trace_index` text NOT NULL,
-	`summaries` text NOT NULL,
-	PRIMARY KEY(`tenant_id`, `block_key`)
-) WITHOUT ROWID;
+	`search` text NOT NULL,
+	`terms` text
+);
 --> statement-breakpoint
 CREATE INDEX `trace_blocks_shard` ON `trace_blocks` (`tenant_id`,`shard`,`created_at`);--> statement-breakpoint
-CREATE INDEX `trace_blocks_time` ON `trace_blocks` (`tenant_id`,`max_start_us`);--> statement-breakpoint
+CREATE INDEX `trace_blocks_time` ON `trace_blocks` (`tenant_id`,`max_end_us`);--> statement-breakpoint
 CREATE TABLE `users` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

@@ -6,7 +6,8 @@ import { HttpError } from "./errors";
 import { accountRoutes } from "./routes/account";
 import { keyRoutes } from "./routes/keys";
 import { otlpRoutes } from "./routes/otlp";
-import { traceRoutes } from "./routes/traces";
+import { jaegerRoutes } from "./routes/jaeger";
+import { jaegerV3Routes } from "./routes/jaeger-v3";
 import { usageRoutes } from "./routes/usage";
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -15,7 +16,8 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/", otlpRoutes);
 app.route("/", accountRoutes);
 app.route("/", keyRoutes);
-app.route("/", traceRoutes);
+app.route("/", jaegerRoutes);
+app.route("/", jaegerV3Routes);
 app.route("/", usageRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));

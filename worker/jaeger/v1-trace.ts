@@ -2,7 +2,7 @@
  * Our span model → Jaeger v1 JSON, following Jaeger's own OTLP translator: span kind becomes a
  * `span.kind` tag, status becomes `otel.status_code` (+ `error=true`, `otel.status_description`),
  * the parent a CHILD_OF reference, links FOLLOWS_FROM references, events logs, and each resource a
- * process.
+ * process. Adjustment warnings (worker/query/adjust.ts) go to the spans' and the trace's `warnings`.
  */
 import { SERVICE_NAME, serviceNameOf, StatusCode, type AnyValue, type KeyValue, type Span, type Trace } from "../model/span";
 import { durationMicros, nanosToMicros } from "../model/time";
@@ -16,7 +16,13 @@ export function jaegerTraceId(traceId: string): string {
   return traceId.startsWith("0000000000000000") ? traceId.slice(16) : traceId;
 }
 
-export function toJaegerTrace(trace: Trace): JaegerTrace {
+/** What adjust.ts found, if the trace went through it. */
+export interface TraceWarnings {
+  spanWarnings: ReadonlyMap<Span, string[]>;
+  warnings: string[];
+}
+
+export function toJaegerTrace(trace: Trace, adjustments?: TraceWarnings): JaegerTrace {
   const processes: Record<string, JaegerProcess> = {};
   const processIds = new Map<number, string>();
   const processOf = (resourceIndex: number): string => {
@@ -34,11 +40,12 @@ export function toJaegerTrace(trace: Trace): JaegerTrace {
   };
   const spans = [...trace.spans]
     .sort((a, b) => nanosToMicros(a.startTimeUnixNano) - nanosToMicros(b.startTimeUnixNano))
-    .map((span) => toJaegerSpan(trace, span, processOf(span.resource)));
-  return { traceID: jaegerTraceId(trace.traceId), spans, processes, warnings: null };
+    .map((span) => toJaegerSpan(trace, span, processOf(span.resource), adjustments?.spanWarnings.get(span) ?? null));
+  const warnings = adjustments?.warnings.length ? adjustments.warnings : null;
+  return { traceID: jaegerTraceId(trace.traceId), spans, processes, warnings };
 }
 
-function toJaegerSpan(trace: Trace, span: Span, processID: string): JaegerSpan {
+function toJaegerSpan(trace: Trace, span: Span, processID: string, warnings: string[] | null): JaegerSpan {
   const traceID = jaegerTraceId(span.traceId);
   const references: JaegerSpan["references"] = [];
   if (span.parentSpanId) references.push({ refType: "CHILD_OF", traceID, spanID: span.parentSpanId });
@@ -57,7 +64,7 @@ function toJaegerSpan(trace: Trace, span: Span, processID: string): JaegerSpan {
       fields: [{ key: "event", type: "string" as const, value: event.name }, ...event.attributes.map(toJaegerTag)],
     })),
     processID,
-    warnings: null,
+    warnings,
   };
 }
 

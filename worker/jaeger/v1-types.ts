@@ -64,3 +64,9 @@ export interface JaegerEnvelope<T> {
 export function envelope<T>(data: T, errors: JaegerError[] | null = null): JaegerEnvelope<T> {
   return { data, total: Array.isArray(data) ? data.length : 0, limit: 0, offset: 0, errors };
 }
+
+/** `GET /api/operations` items. `spanKind` is lower case ("server"), "" when unspecified. */
+export interface JaegerOperation {
+  name: string;
+  spanKind: string;
+}

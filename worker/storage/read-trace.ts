@@ -1,24 +1,39 @@
 /**
  * Reads one trace of one tenant: spans still pending in its trace-assembly object merged with
- * every copy completed to R2. The object is asked first: a flush deletes pending rows only after
- * the D1 index points at R2, so whatever the object no longer has, the index already finds.
+ * every copy completed to R2. The object is asked while D1 is: a flush deletes pending rows only
+ * after the D1 index points at R2, so whatever the object no longer has, the index already finds.
  */
 import { shardCount, shardOf, traceShard } from "../ingest/shards";
-import { mergeTrace } from "../model/batch";
 import type { SpanBatch, Trace } from "../model/span";
 import { decodeProtobufRequest } from "../otlp/protobuf-decode";
-import { findTraceLocations } from "./block-index";
+import { assembleTrace } from "../query/assemble";
+import { findTraceLocations, type TraceLocation } from "./block-index";
 import { readBlockMember } from "./blocks";
 
 export async function readTrace(env: Env, tenantId: string, traceId: string): Promise<Trace | null> {
+  const parts = await readTraceParts(env, tenantId, traceId);
+  return parts.length === 0 ? null : assembleTrace(traceId, parts);
+}
+
+/** Every copy of a trace's spans we hold, undecided about duplicates (see query/assemble.ts). */
+export async function readTraceParts(env: Env, tenantId: string, traceId: string): Promise<SpanBatch[]> {
   const shard = shardOf(tenantId, traceId, shardCount(env));
-  const pending = await traceShard(env, tenantId, shard).readPending(traceId);
-  const locations = await findTraceLocations(env.DB, tenantId, shard, traceId);
-  const stored = await Promise.all(locations.map((l) => readBlockMember(env.TRACES, l.blockKey, l.offset, l.length)));
-  const parts: SpanBatch[] = [];
-  for (const bytes of [...stored, pending]) if (bytes) parts.push(decodeProtobufRequest(bytes).batch);
-  if (parts.length === 0) return null;
-  return mergeTrace(traceId, parts);
+  const [pending, locations] = await Promise.all([
+    traceShard(env, tenantId, shard).readPending(traceId),
+    findTraceLocations(env.DB, tenantId, shard, traceId),
+  ]);
+  const stored = await readMembers(env.TRACES, locations);
+  return pending ? [...stored, decodeMember(pending)] : stored;
+}
+
+/** Stored copies, read in parallel; a block gone (e.g. past retention) is skipped. */
+export async function readMembers(bucket: R2Bucket, locations: TraceLocation[]): Promise<SpanBatch[]> {
+  const members = await Promise.all(locations.map((l) => readBlockMember(bucket, l.blockKey, l.offset, l.length)));
+  return members.filter((bytes): bytes is Uint8Array => bytes !== null).map(decodeMember);
+}
+
+export function decodeMember(bytes: Uint8Array): SpanBatch {
+  return decodeProtobufRequest(bytes).batch;
 }
 
 const HEX_ID = /^[0-9a-f]{1,32}$/;

@@ -1,0 +1,43 @@
+/**
+ * One trace search, whichever API asked: Jaeger v1 `/api/traces`, v3 `/api/v3/traces` and
+ * `/api/v3/trace-summaries` all parse into this. Every condition must hold on the SAME span
+ * (Jaeger's semantics): a trace matches when one of its spans has the service, the operation, a
+ * start in the window, a duration within the bounds and every tag.
+ */
+import type { SpanKind, StatusCode } from "../model/span";
+import type { Micros } from "../model/time";
+import type { Nanos } from "./duration";
+
+export type TagCondition =
+  /** An attribute of the span, its scope, its resource, one of its events or links; compared as a string. */
+  | { kind: "attribute"; key: string; value: string }
+  /** `resource.<key>`: the resource's attribute only (Jaeger v2's prefix). */
+  | { kind: "resource"; key: string; value: string }
+  /** `error`: the span's status is (or is not) ERROR. Null: a value that is not a boolean, which matches nothing. */
+  | { kind: "error"; value: boolean | null }
+  | { kind: "spanKind"; value: SpanKind }
+  | { kind: "status"; value: StatusCode }
+  | { kind: "scopeName"; value: string }
+  | { kind: "scopeVersion"; value: string };
+
+export interface SearchQuery {
+  /** Empty: any service (Jaeger requires one; we search across all). */
+  service: string;
+  operation: string;
+  tags: TagCondition[];
+  /** A matching span starts within [startUs, endUs], inclusive. */
+  startUs: Micros;
+  endUs: Micros;
+  /** A matching span lasts at least/at most this long; null for no bound. */
+  durationMin: Nanos | null;
+  durationMax: Nanos | null;
+  /** How many traces to return, newest first. */
+  limit: number;
+}
+
+/** Jaeger's server-side default when `limit` is absent. */
+export const DEFAULT_LIMIT = 100;
+/** Jaeger UI offers at most 1,500; more would read that many traces for one page. */
+export const MAX_LIMIT = 1_500;
+/** Jaeger's default lookback when a search gives no start (`--query.lookback`… 2 days). */
+export const DEFAULT_LOOKBACK_US = 2 * 86_400 * 1_000_000;

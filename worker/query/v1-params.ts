@@ -1,0 +1,88 @@
+/**
+ * `GET /api/traces` parameters (Jaeger query API v1) → a search, or a fetch of listed trace ids.
+ * Names and defaults follow Jaeger's query parser; where Jaeger would fail deep inside a store we
+ * answer a clear 400 naming the parameter instead.
+ */
+import { micros, type Micros } from "../model/time";
+import { parseTraceId } from "../storage/read-trace";
+import { nanos, parseGoDuration, parseLookback, type Nanos } from "./duration";
+import { InvalidParameter } from "./errors";
+import { DEFAULT_LIMIT, DEFAULT_LOOKBACK_US, MAX_LIMIT, type SearchQuery } from "./search-query";
+import { tagConditions, tagsFromJson, tagsFromPairs } from "./tags";
+
+export type V1Request = { kind: "ids"; traceIds: Array<{ id: string; asGiven: string }> } | { kind: "search"; query: SearchQuery };
+
+export function parseV1Search(params: URLSearchParams, nowUs: Micros): V1Request {
+  const ids = params.getAll("traceID");
+  if (ids.length > 0) {
+    return {
+      kind: "ids",
+      traceIds: ids.map((asGiven) => {
+        const id = parseTraceId(asGiven);
+        if (!id) throw new InvalidParameter("traceID", `cannot parse traceID param: "${asGiven.slice(0, 64)}" is not 1 to 32 hex digits`);
+        return { id, asGiven };
+      }),
+    };
+  }
+  const tags = new Map<string, string>();
+  tagsFromPairs("tag", params.getAll("tag"), tags);
+  for (const json of params.getAll("tags")) tagsFromJson("tags", json, tags);
+
+  const endUs = optionalMicros(params, "end") ?? nowUs;
+  const lookback = parseDuration(params, "lookback", parseLookback);
+  const startUs = optionalMicros(params, "start") ?? micros(endUs - (lookback !== null ? Math.floor(lookback / 1000) : DEFAULT_LOOKBACK_US));
+  if (endUs < startUs) throw new InvalidParameter("end", `'end' (${endUs}) is before 'start' (${startUs})`);
+
+  const durationMin = parseDuration(params, "minDuration", parseGoDuration);
+  const durationMax = parseDuration(params, "maxDuration", parseGoDuration);
+  if (durationMin !== null && durationMax !== null && durationMax < durationMin) {
+    throw new InvalidParameter("maxDuration", "'maxDuration' should be greater than 'minDuration'");
+  }
+  return {
+    kind: "search",
+    query: {
+      service: params.get("service") ?? "",
+      operation: params.get("operation") ?? "",
+      tags: tagConditions(tags),
+      startUs,
+      endUs,
+      durationMin,
+      durationMax,
+      limit: parseLimit(params, "limit"),
+    },
+  };
+}
+
+/** An integer of microseconds since the epoch, or null when absent. */
+function optionalMicros(params: URLSearchParams, name: string): Micros | null {
+  const text = params.get(name);
+  if (text === null || text === "") return null;
+  if (!/^\d{1,17}$/.test(text)) throw new InvalidParameter(name, `unable to parse param '${name}': expected microseconds since the epoch, got "${text.slice(0, 64)}"`);
+  return micros(Number(text));
+}
+
+/** A duration parameter; negative durations bound nothing, so they are refused rather than ignored. */
+export function parseDuration(params: URLSearchParams, name: string, parse: (text: string) => Nanos | null): Nanos | null {
+  const text = params.get(name);
+  if (text === null || text === "") return null;
+  let value: Nanos | null;
+  try {
+    value = parse(text);
+  } catch (error) {
+    throw new InvalidParameter(name, `unable to parse param '${name}': ${(error as Error).message}`);
+  }
+  if (value !== null && value < 0) throw new InvalidParameter(name, `unable to parse param '${name}': "${text}" is negative`);
+  return value === null ? null : nanos(value);
+}
+
+/** `limit`: absent or 0 → Jaeger's default; capped so one search cannot read without bound. */
+export function parseLimit(params: URLSearchParams, ...names: string[]): number {
+  for (const name of names) {
+    const text = params.get(name);
+    if (text === null || text === "") continue;
+    if (!/^\d{1,9}$/.test(text)) throw new InvalidParameter(name, `unable to parse param '${name}': expected a non-negative integer, got "${text.slice(0, 64)}"`);
+    const limit = Number(text);
+    return limit === 0 ? DEFAULT_LIMIT : Math.min(limit, MAX_LIMIT);
+  }
+  return DEFAULT_LIMIT;
+}

@@ -6,13 +6,14 @@
  * SDK, serialised by its protobuf serialiser, fresh trace ids per request) at the same
  * concurrency, alternating rounds so machine noise hits both alike. It prints spans/s for each and
  * the ratio, then the rows, objects and requests the pipeline used per million spans, priced at
- * Cloudflare's list prices.
+ * Cloudflare's list prices. Then search at scale (./search.ts; BENCH_SEARCH_SPANS=0 skips it).
  */
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { collectHotrodSpans } from "../demo/traffic.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { costPerMillionSpans, type StorageUsage } from "../../worker/storage/usage.ts";
 import { freshBatches, runLoad, type LoadResult } from "./load.ts";
+import { runSearchBench } from "./search.ts";
 
 const SPANS_PER_BATCH = 512;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -65,6 +66,8 @@ async function main() {
 
   await Promise.all(servers.map((s) => s.stop()));
   servers.length = 0;
+  // Then search over a tenant of BENCH_SEARCH_SPANS spans (0 skips it), on its own server.
+  await runSearchBench();
 }
 
 function spansPerSecond(runs: LoadResult[]): number {

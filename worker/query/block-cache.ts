@@ -49,9 +49,3 @@ export function growCachedBlock(key: string, extra: number): void {
   hit.size += extra;
   cachedSize += extra;
 }
-
-/** For tests and the benchmark's cold runs. */
-export function clearBlockCache(): void {
-  cache.clear();
-  cachedSize = 0;
-}

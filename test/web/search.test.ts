@@ -108,7 +108,9 @@ describe("trace search", () => {
 
     await page.goBack();
     await page.waitForURL((u) => !u.search.includes("tags="));
-    expect(await page.getByLabel("Tags").inputValue()).toBe("");
+    // The form follows the URL once the page has re-read it, a tick after the URL changed.
+    await page.locator('[data-settled="true"]').waitFor();
+    await expect.poll(() => page.getByLabel("Tags").inputValue(), { timeout: 5_000 }).toBe("");
     expect((await shownIds()).length).toBe(REQUESTS);
   });
 

@@ -11,20 +11,7 @@
  *   yardstick for the hand decoder, not as an option.
  * Prints spans/s and µs per batch for each (median of rounds interleaved across the decoders).
  */
-import { registerHooks } from "node:module";
-
-// Node runs our .ts directly but does not resolve the extensionless relative imports the Worker
-// code uses (the bundler does); try `<specifier>.ts` when plain resolution fails.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if (!specifier.startsWith(".")) throw error;
-      return nextResolve(`${specifier}.ts`, context);
-    }
-  },
-});
+import "./resolve-ts.ts";
 
 const { JsonTraceSerializer, ProtobufTraceSerializer } = await import("@opentelemetry/otlp-transformer");
 const { default: protobuf } = await import("protobufjs");

@@ -13,7 +13,6 @@
  *    replaced (a JSON array of trace summaries).
  */
 import { rmSync } from "node:fs";
-import { registerHooks } from "node:module";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { CollectingSpanProcessor, collectHotrodSpans, createHotrodProviders, hotrodTraffic } from "../demo/traffic.ts";
@@ -145,16 +144,7 @@ async function printIndexCost(stats: IndexStats): Promise<void> {
 
 /** Characters the replaced `summaries` column took per trace, for HotROD traces, in blocks of `blockTraces`. */
 async function oldFormatChars(blockTraces: number): Promise<{ perTrace: number }> {
-  registerHooks({
-    resolve(specifier, context, nextResolve) {
-      try {
-        return nextResolve(specifier, context);
-      } catch (error) {
-        if (!specifier.startsWith(".")) throw error;
-        return nextResolve(`${specifier}.ts`, context);
-      }
-    },
-  });
+  await import("./resolve-ts.ts");
   const { summarize, digestsOf } = await import("../../worker/model/summary");
   const { decodeProtobufRequest } = await import("../../worker/otlp/protobuf-decode");
   const { spans } = collectHotrodSpans({ requests: 300, seed: 99 });

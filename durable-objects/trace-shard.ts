@@ -1,250 +1,580 @@
 /**
- * TraceShard: assembles one tenant's traces (those whose id hashes to this shard) from spans that
- * arrive in many requests, keeps them durable until they are complete, then writes them to R2 and
- * the D1 index.
+ * TraceShard: one of a tenant's trace shards (named "<tenant>/<n>"; a trace's shard is
+ * hash(tenant, traceId) mod the tenant's shard count). It holds everything of the traces routed
+ * to it, so each tenant's storage grows with its own objects and nothing is shared by tenants:
  *
- * Storage is SQLite, one `pending` row per ingest request — never a row per span (rows written are
- * billed). A row holds OTLP protobuf slices, one per trace, and the list of where each trace's
- * slice is, so the in-memory map of open traces can be rebuilt after a restart without reading
- * any spans.
+ * - pending rows: acknowledged spans not yet in R2 (shard/pending-store.ts) — the ack to ingest
+ *   waits for their commit, so a 200 means durable;
+ * - blocks in R2 and their manifest (shard/manifest.ts), written once traces go quiet and enough
+ *   of them are due (the flush floor), merged per hour by compaction (shard/compaction.ts);
+ * - a trace id index (shard/id-index.ts): lookups by id at a cost independent of history;
+ * - the operations catalogue, per-day usage, archived traces, and R2 objects awaiting deletion.
  *
- * Completion: a trace is complete once quiet for TRACE_QUIET_SECONDS (or open too long). The alarm
- * concatenates each complete trace's slices (concatenated OTLP requests are one request), merges
- * the copy it completed before if late spans reopened it, writes all of them as one block to R2,
- * indexes the block in D1, and only then deletes rows none of whose traces are still open. A crash
- * anywhere in between leaves the rows, so the next alarm redoes the work; readers merge copies by
- * span id, so a redo is harmless.
+ * Work happens in the alarm: flush, garbage collection, id index merges, compaction, retention.
+ * Each step is guarded alone — one failing backs off without stopping the others — and the alarm
+ * is always set again while anything remains to do, so no object is ever left with pending rows
+ * and no alarm.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ShardPart } from "../worker/ingest/dispatch";
-import { summarize, type SpanDigest } from "../worker/model/summary";
-import { nanosToMicros } from "../worker/model/time";
-import { StatusCode } from "../worker/model/span";
-import { indexBlock, type TraceLocation } from "../worker/storage/block-index";
-import { blockKey, readBlockMember, writeBlock } from "../worker/storage/blocks";
-import { emptyUsage, type StorageUsage } from "../worker/storage/usage";
-import { scanExportRequest } from "../worker/otlp/protobuf-scan";
-import { sliceRequest, spanRefs, type SpanRef } from "../worker/otlp/protobuf-slice";
-import { indexOpenTraces, type PendingIndex } from "../worker/query/pending";
-import { spanCopyKey } from "../worker/query/span-identity";
+import { BlockBuilder, FLUSH_GZIP_LEVEL, readMember } from "../worker/trace-index/block-format";
+import { indexOpenTraces } from "../worker/trace-index/pending-index";
+import { emptyUsage, type DayCounts, type StorageUsage, type UsageDay, emptyDay, addDay, utcDay } from "../worker/storage/usage";
+import { GuardedSql } from "../worker/storage/sql-guard";
+import {
+  MAX_TRACE_BYTES,
+  TENANT_GONE,
+  type AppendResult,
+  type BlockFilter,
+  type SegmentLocation,
+  type ShardCatalog,
+  type ShardConfig,
+  type ShardPart,
+  type ShardSearchPlan,
+  type ShardUsageReport,
+  type TimeHints,
+  type TraceCopies,
+} from "../worker/storage/shard-protocol";
+import { compact, planCompaction } from "./shard/compaction";
+import { REPLACED_GRACE_MS } from "./shard/garbage";
+import type { PendingPart } from "./shard/pending-store";
+import { concat } from "./shard/pending-store";
+import { createSchema } from "./shard/schema";
+import { prepareTrace, yieldToEventLoop } from "./shard/segment";
+import { ShardStore } from "./shard/store";
+import { DayTally, USAGE_DAYS_KEPT } from "./shard/usage-days";
 
-interface OpenTrace {
-  /** When a span of this trace last arrived (ms). */
-  lastSeen: number;
-  /** When its first pending span arrived (ms): bounds how long a busy trace stays open. */
-  firstSeen: number;
-  /** Its slices: [pending row, byte offset, byte length]. */
-  parts: Array<[number, number, number]>;
+const DAY_MS = 86_400_000;
+/** A trace still receiving spans after this long is written anyway; later spans add a segment. */
+export const MAX_OPEN_MS = 5 * 60_000;
+/** The flush floor: a block is written once this many raw bytes or traces are due… */
+export const FLUSH_MIN_BYTES = 4 * 1024 * 1024;
+export const FLUSH_MIN_TRACES = 1_000;
+/** …and at most this much goes into one block (bounds a flush's memory). */
+export const FLUSH_MAX_BYTES = 24 * 1024 * 1024;
+export const FLUSH_MAX_TRACES = 5_000;
+/** Pending bytes beyond which due traces are flushed without waiting for the floor. */
+const PENDING_HIGH_WATER = 64 * 1024 * 1024;
+/** Retry delays after a failed flush or compaction: doubling from the first, up to the last. */
+const BACKOFF_FIRST_MS = 5_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+/** Completed traces whose size is remembered, for the per-trace size cap. */
+const RECENT_TRACES = 20_000;
+/** Objects listed and deleted per alarm while an account is being deleted. */
+const DESTROY_BATCH = 1_000;
+
+interface QueuedAppend {
+  part: ShardPart;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
-/** A trace still receiving spans after this long is written anyway; later spans merge into it. */
-const MAX_OPEN_MS = 5 * 60_000;
-/** Traces per alarm: keeps one flush's memory and block size bounded. */
-const MAX_TRACES_PER_FLUSH = 2_000;
-/** Wait before retrying a flush that failed. */
-const FLUSH_RETRY_MS = 10_000;
-/** Completed traces remembered, so late spans merge into one copy instead of adding another. */
-const RECENT_TRACES = 20_000;
-
 export class TraceShard extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  /** Milliseconds now. Tests replace it to drive time (quiet periods, compaction, retention). */
+  clock: () => number = () => Date.now();
+
+  private readonly sql: GuardedSql;
+  readonly store: ShardStore;
   private tenantId: string | undefined;
-  private readonly open = new Map<string, OpenTrace>();
-  /** Pending row → how many open traces still have a slice in it; at zero the row can go. */
-  private readonly rowUsers = new Map<number, number>();
-  private readonly recent = new Map<string, TraceLocation>();
+  private retentionDays = 30;
+  private destroying = false;
+  private readonly shard: number;
+
+  private queue: QueuedAppend[] = [];
+  private commitScheduled = false;
+  /** Bytes accepted for a trace but not yet committed (the size cap counts them). */
+  private readonly reserved = new Map<string, number>();
+  /** Bytes already written to blocks for recently completed traces (the size cap counts them). */
+  private readonly recent = new Map<string, number>();
+
   private alarmAt: number | null = null;
-  /** Counted in memory since this object started: cost accounting must not itself write rows. */
-  private readonly usage: StorageUsage = emptyUsage();
+  /** Alarms set since start: each is a row written. */
+  private alarmsSet = 0;
+  private flushFailures = 0;
+  private flushRetryAt = 0;
+  private compactionFailures = 0;
+  private compactionRetryAt = 0;
+  /** Counted in memory since this object started. */
+  private readonly usage: StorageUsage;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.sql = new GuardedSql(ctx.storage.sql);
+    const name = ctx.id.name ?? "";
+    const slash = name.lastIndexOf("/");
+    this.shard = Number(name.slice(slash + 1)) || 0;
+    this.store = new ShardStore(this.sql, env.TRACES, ctx.storage, `${name.slice(0, slash)}/${this.shard}/`);
+    this.usage = emptyUsage(this.clock());
     void ctx.blockConcurrencyWhile(async () => {
-      // WITHOUT ROWID: the key is the table, so a write is one row, not a row plus an index row.
-      this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
-      // `seq` aliases the rowid: ordered, unique, and no separate index to write.
-      this.sql.exec(
-        "CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY, received INTEGER NOT NULL, traces TEXT NOT NULL, body BLOB NOT NULL)",
-      );
-      this.tenantId = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'tenant'").toArray()[0]?.value;
-      for (const row of this.sql.exec<{ seq: number; received: number; traces: string }>("SELECT seq, received, traces FROM pending")) {
-        this.track(row.seq, row.received, JSON.parse(row.traces) as ShardPart["traces"]);
+      createSchema(this.sql);
+      for (const { key, value } of this.sql.all<{ key: string; value: string }>("SELECT key, value FROM meta")) {
+        if (key === "tenant") this.tenantId = value;
+        if (key === "retention") this.retentionDays = Number(value) || this.retentionDays;
+        if (key === "destroying") this.destroying = true;
       }
+      const now = this.clock();
+      this.store.pending.load(now);
+      // Blocks whose write a crash interrupted: their objects (if any) are deleted, never leaked.
+      const abandoned = this.store.manifest.abandonWriting();
+      if (abandoned.length) this.store.garbage.add(abandoned, now);
       this.alarmAt = await ctx.storage.getAlarm();
+      if (this.alarmAt === null && this.hasWork()) await this.setAlarm(now);
     });
   }
 
+  // ── RPC: ingest ──────────────────────────────────────────────────────────────────────────────
+
   /**
-   * Stores one request's spans for this shard durably. When this returns, the write has committed:
-   * the runtime holds the reply until storage confirms it.
+   * Stores one request's spans for this shard durably: when this resolves, they are committed
+   * (the runtime holds the reply until storage confirms the write). Appends that arrive while a
+   * write is being prepared share it — one row for several requests (group commit).
    */
-  async append(tenantId: string, part: ShardPart): Promise<void> {
-    this.claim(tenantId);
-    const now = Date.now();
-    const cursor = this.sql.exec<{ seq: number }>(
-      "INSERT INTO pending (received, traces, body) VALUES (?, ?, ?) RETURNING seq",
-      now,
-      JSON.stringify(part.traces),
-      part.body,
-    );
-    const { seq } = cursor.one();
-    this.usage.objectRowsWritten += cursor.rowsWritten;
+  async append(config: ShardConfig, part: ShardPart): Promise<AppendResult> {
+    await this.admit(config, true);
+    const { accepted, refusedSpans } = this.capTraces(part);
     this.usage.appends++;
-    this.usage.spansAppended += part.spanCount;
-    this.track(seq, now, part.traces);
-    await this.scheduleFlush(now + this.quietMs());
+    this.usage.spansAppended += accepted.spanCount;
+    if (accepted.slices.length > 0) {
+      await new Promise<void>((resolve, reject) => {
+        this.queue.push({ part: accepted, resolve, reject });
+        if (!this.commitScheduled) {
+          this.commitScheduled = true;
+          // A macrotask, not a microtask: appends already queued for this object run first.
+          setTimeout(() => this.commit(), 0);
+        }
+      });
+    }
+    if (refusedSpans > 0) this.store.noteUnrecorded(this.clock(), { spansRefused: refusedSpans });
+    return {
+      refusedSpans,
+      refusedMessage: refusedSpans ? `${refusedSpans} spans refused: their trace reached its size limit of ${MAX_TRACE_BYTES} bytes` : "",
+    };
   }
 
-  /** The OTLP protobuf of `traceId`'s spans not yet in R2, or null: reads see a trace from its ack. */
-  readPending(traceId: string): Uint8Array | null {
-    const open = this.open.get(traceId);
-    return open ? this.slices(open.parts) : null;
+  private commit(): void {
+    this.commitScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      const now = this.clock();
+      this.store.pending.write(
+        batch.map((b) => b.part),
+        now,
+      );
+      this.reserved.clear();
+      for (const queued of batch) queued.resolve();
+      void this.setAlarm(Math.min(now + this.quietMs(), this.flushRetryAt > now ? this.flushRetryAt : Infinity));
+    } catch (error) {
+      this.reserved.clear();
+      for (const queued of batch) queued.reject(error);
+    }
   }
 
-  /** The search index of the traces still open here, so search finds them before they reach R2. */
-  pendingIndex(): PendingIndex {
-    return indexOpenTraces(this.open, (parts) => this.slices(parts));
+  /** Slices of traces that reached MAX_TRACE_BYTES are refused; the rest go on. */
+  private capTraces(part: ShardPart): { accepted: ShardPart; refusedSpans: number } {
+    let refusedSpans = 0;
+    const kept: ShardPart["slices"] = [];
+    for (const slice of part.slices) {
+      const [traceId, , length, spans] = slice;
+      const held = (this.store.pending.open.get(traceId)?.bytes ?? 0) + (this.recent.get(traceId) ?? 0) + (this.reserved.get(traceId) ?? 0);
+      if (held + length > MAX_TRACE_BYTES) {
+        refusedSpans += spans;
+        continue;
+      }
+      this.reserved.set(traceId, (this.reserved.get(traceId) ?? 0) + length);
+      kept.push(slice);
+    }
+    if (refusedSpans === 0) return { accepted: part, refusedSpans };
+    return { accepted: { body: part.body, slices: kept, spanCount: part.spanCount - refusedSpans }, refusedSpans };
   }
 
-  /** What this object has cost since it started, and what it holds now. */
-  usageReport(): { usage: StorageUsage; openTraces: number } {
-    return { usage: { ...this.usage }, openTraces: this.open.size };
+  // ── RPC: reads ───────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Everything this shard holds of a trace, from one synchronous read of its state: pending spans
+   * and the blocks they were flushed to cannot both be missed, whatever a flush is doing.
+   */
+  async lookup(config: ShardConfig, traceId: string, hints: TimeHints = {}): Promise<TraceCopies> {
+    await this.admit(config, false);
+    const open = this.store.pending.open.get(traceId);
+    const pending = open ? this.store.pending.read(open.parts) : null;
+    const locations = this.store.ids.lookup(traceId);
+    const blocks = this.store.manifest.resolve(
+      locations.map((l) => l.block),
+      this.notBefore(),
+    );
+    const segments: SegmentLocation[] = [];
+    for (const location of locations) {
+      const block = blocks.get(location.block);
+      if (!block) continue;
+      if (hints.startUs !== undefined && block.maxEndUs < hints.startUs) continue;
+      if (hints.endUs !== undefined && block.minStartUs > hints.endUs) continue;
+      segments.push({ key: block.key, at: location.at, length: location.length });
+    }
+    const archived = this.sql.first<{ key: string; bytes: number }>("SELECT key, bytes FROM archived WHERE trace_id = ?", traceId);
+    if (archived) segments.push({ key: archived.key, at: 0, length: archived.bytes });
+    return { pending, segments };
   }
+
+  /** The blocks a search may need, and the index of the traces still open here. */
+  async searchPlan(config: ShardConfig, filter: BlockFilter): Promise<ShardSearchPlan> {
+    await this.admit(config, false);
+    return {
+      blocks: this.store.manifest.find(filter, this.notBefore(), this.shard),
+      pending: indexOpenTraces(this.store.pending.open, (parts) => this.store.pending.read(parts)),
+    };
+  }
+
+  /** Services and operations with unexpired spans here, the open traces' included. */
+  async catalog(config: ShardConfig): Promise<ShardCatalog> {
+    await this.admit(config, false);
+    const operations = this.store.catalog.list(this.notBefore());
+    const pending = indexOpenTraces(this.store.pending.open, (parts) => this.store.pending.read(parts));
+    for (const [service, name, kind] of JSON.parse(pending.encoded.operations) as Array<[string, string, number]>) operations.push([service, name, kind]);
+    return { operations };
+  }
+
+  /** Where the archived copy of a trace is, or null. */
+  async archivedCopy(config: ShardConfig, traceId: string): Promise<SegmentLocation | null> {
+    await this.admit(config, false);
+    const row = this.sql.first<{ key: string; bytes: number }>("SELECT key, bytes FROM archived WHERE trace_id = ?", traceId);
+    return row ? { key: row.key, at: 0, length: row.bytes } : null;
+  }
+
+  /** Work done since start, and per-day totals (those not yet written included). */
+  async usageReport(config: ShardConfig, fromDay?: string, toDay?: string): Promise<ShardUsageReport> {
+    await this.admit(config, false);
+    const days = new Map(this.store.usageDays.list(fromDay, toDay).map((d) => [d.day, d]));
+    const add = (day: string, counts: Partial<DayCounts>) => {
+      if ((fromDay && day < fromDay) || (toDay && day > toDay)) return;
+      days.set(day, addDay(days.get(day) ?? emptyDay(day), counts));
+    };
+    // Accepted spans still pending are counted on the day they arrived, before they are flushed.
+    for (const row of this.store.pending.liveRows()) add(utcDay(row.received), { appends: row.appends, spansAppended: row.spans, bytesAppended: row.bytes, objectRowsWritten: 1 });
+    for (const [day, counts] of this.store.unrecordedDays()) add(day, counts);
+    return {
+      usage: { ...this.usage, objectRowsWritten: this.sql.rowsWritten + this.alarmsSet },
+      openTraces: this.store.pending.open.size,
+      days: [...days.values()].sort((a: UsageDay, b: UsageDay) => (a.day < b.day ? -1 : 1)),
+    };
+  }
+
+  // ── RPC: archive, settings, deletion ─────────────────────────────────────────────────────────
+
+  /**
+   * Keeps a trace past retention: its spans as they are now, merged into one object of their own
+   * that retention never deletes. False when this shard holds none of it.
+   */
+  async archive(config: ShardConfig, traceId: string): Promise<boolean> {
+    const copies = await this.lookup(config, traceId);
+    const parts: Uint8Array[] = [];
+    for (const segment of copies.segments) {
+      const bytes = await readMember(this.env.TRACES, segment.key, segment.at, segment.length);
+      if (bytes) parts.push(bytes);
+    }
+    if (copies.pending) parts.push(copies.pending);
+    if (parts.length === 0) return false;
+    const trace = prepareTrace(traceId, concat(parts, parts.reduce((n, p) => n + p.byteLength, 0)));
+    if (!trace) return false;
+    const builder = new BlockBuilder(FLUSH_GZIP_LEVEL);
+    builder.add(trace);
+    const member = builder.finish();
+    const first = member.members[0] as { at: number; length: number };
+    const key = this.store.archiveKey(traceId);
+    // The object is a block of one trace: the same format readers and compaction know.
+    await this.env.TRACES.put(key, member.body);
+    this.sql.run(
+      "INSERT INTO archived (trace_id, key, bytes, created) VALUES (?, ?, ?, ?) ON CONFLICT (trace_id) DO UPDATE SET key = excluded.key, bytes = excluded.bytes, created = excluded.created",
+      traceId, key, first.length, this.clock(),
+    );
+    return true;
+  }
+
+  /** Releases an archived trace (it expires with its blocks, if any are left). */
+  async unarchive(config: ShardConfig, traceId: string): Promise<boolean> {
+    await this.admit(config, false);
+    const row = this.sql.first<{ key: string }>("DELETE FROM archived WHERE trace_id = ? RETURNING key", traceId);
+    if (!row) return false;
+    this.store.garbage.add([row.key], this.clock());
+    await this.setAlarm(this.clock());
+    return true;
+  }
+
+  /** Settings changed (e.g. a shorter retention): act on them at once rather than at the next write. */
+  async configure(config: ShardConfig): Promise<void> {
+    await this.admit(config, false);
+    await this.setAlarm(this.clock());
+  }
+
+  /**
+   * Deletes everything this shard holds: refuses every call from now on, deletes its R2 objects
+   * in the alarm (a batch at a time), then its whole storage.
+   */
+  async destroy(): Promise<void> {
+    this.destroying = true;
+    this.sql.run("INSERT INTO meta (key, value) VALUES ('destroying', '1') ON CONFLICT (key) DO NOTHING");
+    for (const queued of this.queue) queued.reject(new Error(`${TENANT_GONE}: the account is being deleted`));
+    this.queue = [];
+    await this.ctx.storage.setAlarm(this.clock());
+    this.alarmAt = this.clock();
+  }
+
+  // ── the alarm ────────────────────────────────────────────────────────────────────────────────
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    const now = Date.now();
-    const quiet = this.quietMs();
-    const due: string[] = [];
-    for (const [traceId, trace] of this.open) {
-      if (trace.lastSeen + quiet <= now || trace.firstSeen + MAX_OPEN_MS <= now) due.push(traceId);
-      if (due.length === MAX_TRACES_PER_FLUSH) break;
+    if (this.destroying) {
+      await this.destroyStep();
+      return;
     }
     let next = Infinity;
+    const step = async (name: string, work: () => Promise<number | null>) => {
+      try {
+        const at = await work();
+        if (at !== null) next = Math.min(next, at);
+      } catch (error) {
+        console.error(`trace shard ${this.ctx.id.name}: ${name} failed`, error);
+        next = Math.min(next, this.clock() + BACKOFF_FIRST_MS);
+      }
+    };
+    await step("garbage collection", async () => {
+      await this.store.garbage.collect(this.env.TRACES, this.clock());
+      return this.store.garbage.nextDue();
+    });
+    await step("flush", () => this.flushStep());
+    await step("id index merge", async () => {
+      const live = this.store.manifest.liveIds();
+      return this.store.ids.mergeOnce((block) => live.has(block)) ? this.clock() : null;
+    });
+    await step("compaction", () => this.compactionStep());
+    await step("retention", () => this.retentionStep());
+    if (this.store.pending.open.size > 0) next = Math.min(next, this.clock() + BACKOFF_MAX_MS);
+    if (Number.isFinite(next)) await this.setAlarm(Math.max(next, this.clock()));
+  }
+
+  /** Flushes due traces if the floor is met; returns when to look again. */
+  private async flushStep(): Promise<number | null> {
+    const now = this.clock();
+    if (this.store.pending.open.size === 0) return null;
+    if (now < this.flushRetryAt) return this.flushRetryAt;
+    const quiet = this.quietMs();
+    const due: Array<{ traceId: string; dueAt: number; bytes: number }> = [];
+    let nextDue = Infinity;
+    for (const [traceId, trace] of this.store.pending.open) {
+      const dueAt = Math.min(trace.lastSeen + quiet, trace.firstSeen + MAX_OPEN_MS);
+      if (dueAt <= now) due.push({ traceId, dueAt, bytes: trace.bytes });
+      else nextDue = Math.min(nextDue, dueAt);
+    }
+    if (due.length === 0) return nextDue;
+    due.sort((a, b) => a.dueAt - b.dueAt);
+    const dueBytes = due.reduce((n, d) => n + d.bytes, 0);
+    const oldest = (due[0] as { dueAt: number }).dueAt;
+    const floorMet =
+      dueBytes >= FLUSH_MIN_BYTES ||
+      due.length >= FLUSH_MIN_TRACES ||
+      oldest + this.blockWaitMs() <= now ||
+      this.store.pending.bytes >= PENDING_HIGH_WATER;
+    if (!floorMet) return Math.min(nextDue, oldest + this.blockWaitMs());
+
+    const batch: string[] = [];
+    let bytes = 0;
+    for (const d of due) {
+      if (batch.length > 0 && (bytes + d.bytes > FLUSH_MAX_BYTES || batch.length >= FLUSH_MAX_TRACES)) break;
+      batch.push(d.traceId);
+      bytes += d.bytes;
+    }
     try {
-      if (due.length > 0) await this.flush(due);
-      // Next alarm: when the next open trace can go quiet; right away if this flush was capped.
-      for (const trace of this.open.values()) next = Math.min(next, trace.lastSeen + quiet, trace.firstSeen + MAX_OPEN_MS);
-      if (due.length === MAX_TRACES_PER_FLUSH) next = Date.now();
+      await this.flush(batch);
+      this.flushFailures = 0;
+      this.flushRetryAt = 0;
     } catch (error) {
-      // R2 or D1 failed: the spans are still pending (and readable); retry on our own schedule
-      // rather than let the runtime's alarm retries run out and strand them.
-      console.error("trace shard: flush failed, retrying", error);
-      next = Date.now() + FLUSH_RETRY_MS;
+      this.flushFailures++;
+      this.flushRetryAt = this.clock() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (this.flushFailures - 1));
+      throw error;
     }
-    if (Number.isFinite(next)) await this.scheduleFlush(Math.max(next, Date.now()));
+    // More due than one block holds: go on at once.
+    return batch.length < due.length ? this.clock() : Math.min(nextDue, this.clock() + quiet);
   }
 
-  private async flush(due: string[]): Promise<void> {
-    const tenantId = this.tenantId;
-    if (!tenantId) return;
-    const shard = this.shardNumber();
-    // The slices flushed now; spans arriving during the flush add parts that stay pending.
-    const flushed = new Map(due.map((traceId) => [traceId, [...(this.open.get(traceId)?.parts ?? [])]]));
-
-    const bodies = this.loadBodies([...flushed.values()].flat().map(([seq]) => seq));
-    const traces = [];
+  /**
+   * Writes some complete traces as one block: R2 first (its manifest row named before), then one
+   * transaction indexes it and frees their pending rows. A crash before that transaction leaves
+   * the rows, so the next alarm redoes the work; readers merge copies, so a redo is harmless.
+   */
+  private async flush(traceIds: string[]): Promise<void> {
+    const now = this.clock();
+    const { pending } = this.store;
+    const flushed = new Map<string, PendingPart[]>();
+    for (const traceId of traceIds) {
+      const open = pending.open.get(traceId);
+      if (open) flushed.set(traceId, [...open.parts]);
+    }
+    const bodies = pending.bodies([...flushed.values()].flat().map((p) => p.slot));
+    const builder = new BlockBuilder(FLUSH_GZIP_LEVEL);
+    let i = 0;
     for (const [traceId, parts] of flushed) {
-      const previous = this.recent.get(traceId);
-      let older: Uint8Array | null = null;
-      if (previous) {
-        this.usage.r2Gets++;
-        older = await readBlockMember(this.env.TRACES, previous.blockKey, previous.offset, previous.length);
-      }
-      const pending = concat(parts.map(([seq, offset, length]) => (bodies.get(seq) as Uint8Array).subarray(offset, offset + length)));
-      const completed = completeTrace(traceId, older ? concat([older, pending]) : pending);
-      if (completed) traces.push(completed);
+      if (++i % 100 === 0) await yieldToEventLoop();
+      const trace = prepareTrace(traceId, pending.read(parts, bodies));
+      if (trace) builder.add(trace);
     }
-
-    if (traces.length > 0) {
-      const key = blockKey(tenantId, shard);
-      const { placed, size } = await writeBlock(this.env.TRACES, key, traces);
-      this.usage.r2Puts++;
-      this.usage.r2BytesWritten += size;
-      this.usage.d1RowsWritten += await indexBlock(this.env.DB, { tenantId, blockKey: key, shard, createdAt: Date.now(), traces: placed, bodies: traces.map((t) => t.bytes) });
-      for (const trace of placed) this.remember(trace.traceId, { blockKey: key, offset: trace.offset, length: trace.length });
-    }
-
-    // Only now, with the traces in R2 and indexed, may their pending rows go.
-    const emptied: number[] = [];
-    for (const [traceId, parts] of flushed) {
-      const open = this.open.get(traceId);
-      if (open) {
-        open.parts = open.parts.filter((part) => !parts.includes(part));
-        if (open.parts.length === 0) this.open.delete(traceId);
-      }
-      for (const [seq] of parts) {
-        const users = (this.rowUsers.get(seq) ?? 1) - 1;
-        if (users > 0) this.rowUsers.set(seq, users);
-        else {
-          this.rowUsers.delete(seq);
-          emptied.push(seq);
-        }
+    bodies.clear();
+    const block = builder.traceCount > 0 ? builder.finish() : null;
+    let blockId: number | null = null;
+    if (block) {
+      const key = this.store.blockKey(0, now);
+      blockId = this.store.manifest.begin(key, 0, now);
+      try {
+        await this.env.TRACES.put(key, block.body);
+      } catch (error) {
+        this.store.abandonBlock(blockId, this.clock());
+        throw error;
       }
     }
-    for (let i = 0; i < emptied.length; i += 90) {
-      const chunk = emptied.slice(i, i + 90);
-      const cursor = this.sql.exec(`DELETE FROM pending WHERE seq IN (${chunk.map(() => "?").join(",")})`, ...chunk);
-      this.usage.objectRowsWritten += cursor.rowsWritten;
-    }
-    this.usage.flushes++;
-    this.usage.tracesCompleted += traces.length;
-  }
-
-  /** The bytes of `parts`, back to back: concatenated OTLP requests form one request. */
-  private slices(parts: OpenTrace["parts"]): Uint8Array {
-    const bodies = this.loadBodies(parts.map(([seq]) => seq));
-    return concat(parts.map(([seq, offset, length]) => (bodies.get(seq) as Uint8Array).subarray(offset, offset + length)));
-  }
-
-  /** Pending row bodies by seq, each read once however many traces it holds. */
-  private loadBodies(seqs: number[]): Map<number, Uint8Array> {
-    const unique = [...new Set(seqs)];
-    const bodies = new Map<number, Uint8Array>();
-    for (let i = 0; i < unique.length; i += 90) {
-      const chunk = unique.slice(i, i + 90);
-      const rows = this.sql.exec<{ seq: number; body: ArrayBuffer }>(
-        `SELECT seq, body FROM pending WHERE seq IN (${chunk.map(() => "?").join(",")})`,
-        ...chunk,
+    this.store.transaction(() => {
+      const rowsBefore = this.sql.rowsWritten;
+      const tally = new DayTally();
+      if (block && blockId !== null) {
+        this.store.manifest.commit(blockId, block);
+        this.store.ids.addRun(block.members.map((m) => ({ traceId: m.traceId, block: blockId as number, at: m.at, length: m.length })), now);
+        this.store.catalog.note(block.summary.operations, now);
+      }
+      for (const row of pending.release(flushed, now)) {
+        // A request's counts, on the day it arrived; its row's write was one row.
+        tally.add(utcDay(row.received), { appends: row.appends, spansAppended: row.spans, bytesAppended: row.bytes, objectRowsWritten: 1 });
+      }
+      this.store.recordUsage(
+        now,
+        {
+          flushes: 1,
+          tracesCompleted: block?.members.length ?? 0,
+          r2Puts: block ? 1 : 0,
+          r2BytesWritten: block?.body.byteLength ?? 0,
+          objectRowsWritten: this.sql.rowsWritten - rowsBefore + (block ? 1 : 0),
+        },
+        tally,
       );
-      for (const row of rows) bodies.set(row.seq, new Uint8Array(row.body));
+    });
+    this.usage.flushes++;
+    this.usage.tracesCompleted += block?.members.length ?? 0;
+    if (block) {
+      this.usage.r2Puts++;
+      this.usage.r2BytesWritten += block.body.byteLength;
     }
-    return bodies;
+    for (const [traceId, parts] of flushed) this.remember(traceId, parts.reduce((n, p) => n + p.length, 0));
   }
 
-  private track(seq: number, received: number, traces: ShardPart["traces"]): void {
-    for (const [traceId, offset, length] of traces) {
-      const open = this.open.get(traceId);
-      if (open) {
-        open.lastSeen = Math.max(open.lastSeen, received);
-        open.firstSeen = Math.min(open.firstSeen, received);
-        open.parts.push([seq, offset, length]);
-      } else {
-        this.open.set(traceId, { lastSeen: received, firstSeen: received, parts: [[seq, offset, length]] });
+  private async compactionStep(): Promise<number | null> {
+    const now = this.clock();
+    if (now < this.compactionRetryAt) return this.compactionRetryAt;
+    const { plan, nextCheck } = planCompaction(this.store, now);
+    if (!plan) return nextCheck;
+    try {
+      const result = await compact(this.store, plan, now);
+      this.usage.r2Gets += result.inputs;
+      this.usage.r2Puts += result.outputs;
+      this.usage.r2BytesWritten += result.bytesWritten;
+      this.compactionFailures = 0;
+      this.compactionRetryAt = 0;
+    } catch (error) {
+      this.compactionFailures++;
+      this.compactionRetryAt = this.clock() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (this.compactionFailures - 1));
+      throw error;
+    }
+    return this.clock();
+  }
+
+  /**
+   * Deletes what expired: blocks created before the cutoff (their objects at once), id runs all
+   * of whose blocks expired, operations not seen since, old usage days, and free pending rows.
+   * Returns when the next block expires.
+   */
+  private async retentionStep(): Promise<number | null> {
+    const now = this.clock();
+    const cutoff = this.notBefore();
+    const expired = this.store.manifest.expired(cutoff, 1_000);
+    this.store.transaction(() => {
+      const rowsBefore = this.sql.rowsWritten;
+      if (expired.length) {
+        this.store.manifest.delete(expired.map((b) => b.id));
+        this.store.garbage.add(
+          expired.map((b) => b.key),
+          now,
+        );
+      }
+      this.store.ids.dropExpired(cutoff);
+      this.store.catalog.expire(cutoff);
+      this.store.usageDays.expire(utcDay(now - USAGE_DAYS_KEPT * DAY_MS));
+      this.store.pending.purgeFree(now - REPLACED_GRACE_MS);
+      if (expired.length || this.sql.rowsWritten > rowsBefore) {
+        this.store.recordUsage(now, { blocksExpired: expired.length, objectRowsWritten: this.sql.rowsWritten - rowsBefore });
+      }
+    });
+    if (expired.length) await this.store.garbage.collect(this.env.TRACES, now);
+    if (expired.length === 1_000) return now;
+    const oldest = this.store.manifest.oldestCreated();
+    return oldest === null ? null : oldest + this.retentionDays * DAY_MS;
+  }
+
+  private async destroyStep(): Promise<void> {
+    try {
+      const listed = await this.env.TRACES.list({ prefix: this.store.prefix, limit: DESTROY_BATCH });
+      if (listed.objects.length > 0) {
+        await this.env.TRACES.delete(listed.objects.map((o) => o.key));
+        await this.setAlarm(this.clock());
+        return;
+      }
+      // Nothing left in R2: drop every table and the alarm. A later call finds an empty object,
+      // whose claim check (admit) finds no tenant and refuses.
+      await this.ctx.storage.deleteAll();
+      this.tenantId = undefined;
+    } catch (error) {
+      console.error(`trace shard ${this.ctx.id.name}: deletion step failed; retrying`, error);
+      await this.setAlarm(this.clock() + BACKOFF_FIRST_MS);
+    }
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Every call names its tenant and settings. An object serves exactly one tenant (its name
+   * starts with the tenant id); the first write claims it, after checking the tenant exists —
+   * so an object deleted with its account cannot be revived by a stale credential.
+   */
+  private async admit(config: ShardConfig, write: boolean): Promise<void> {
+    if (this.destroying) throw new Error(`${TENANT_GONE}: the account is being deleted`);
+    if (this.tenantId !== undefined && this.tenantId !== config.tenantId) throw new Error("trace shard belongs to another tenant");
+    if (this.tenantId === undefined && write) {
+      const exists = await this.env.DB.prepare("SELECT 1 AS one FROM tenants WHERE id = ?").bind(config.tenantId).first();
+      if (!exists) throw new Error(`${TENANT_GONE}: no such tenant`);
+      if (this.destroying) throw new Error(`${TENANT_GONE}: the account is being deleted`);
+      if (this.tenantId === undefined) {
+        this.sql.run("INSERT INTO meta (key, value) VALUES ('tenant', ?) ON CONFLICT (key) DO NOTHING", config.tenantId);
+        this.tenantId = config.tenantId;
       }
     }
-    this.rowUsers.set(seq, (this.rowUsers.get(seq) ?? 0) + traces.length);
+    if (config.retentionDays !== this.retentionDays && Number.isInteger(config.retentionDays) && config.retentionDays > 0) {
+      this.retentionDays = config.retentionDays;
+      if (this.tenantId !== undefined) {
+        this.sql.run("INSERT INTO meta (key, value) VALUES ('retention', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(config.retentionDays));
+        // Expiry moves: let the alarm find the new first expiry.
+        void this.setAlarm(this.clock());
+      }
+    }
   }
 
-  private remember(traceId: string, location: TraceLocation): void {
+  /** Blocks created before this are expired: no read returns them. */
+  private notBefore(): number {
+    return this.clock() - this.retentionDays * DAY_MS;
+  }
+
+  private hasWork(): boolean {
+    return this.store.pending.rowCount > 0 || this.store.manifest.oldestCreated() !== null || this.store.garbage.nextDue() !== null || this.destroying;
+  }
+
+  private remember(traceId: string, bytes: number): void {
+    const total = (this.recent.get(traceId) ?? 0) + bytes;
     this.recent.delete(traceId);
-    this.recent.set(traceId, location);
+    this.recent.set(traceId, total);
     if (this.recent.size > RECENT_TRACES) this.recent.delete(this.recent.keys().next().value as string);
-  }
-
-  /** An object serves exactly one tenant (its name starts with the tenant id); refuse anything else. */
-  private claim(tenantId: string): void {
-    if (this.tenantId === tenantId) return;
-    if (this.tenantId !== undefined) throw new Error("trace shard belongs to another tenant");
-    const cursor = this.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", tenantId);
-    this.usage.objectRowsWritten += cursor.rowsWritten;
-    this.tenantId = tenantId;
-  }
-
-  /** Objects are named "<tenant>/<shard>" (see worker/ingest/shards.ts). */
-  private shardNumber(): number {
-    return Number(this.ctx.id.name?.split("/").pop() ?? 0);
   }
 
   private quietMs(): number {
@@ -252,50 +582,17 @@ export class TraceShard extends DurableObject<Env> {
     return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 10) * 1000;
   }
 
-  private async scheduleFlush(at: number): Promise<void> {
+  /** How long a complete trace may wait for a fuller block (the flush floor's time bound). */
+  private blockWaitMs(): number {
+    const seconds = Number(this.env.TRACE_BLOCK_WAIT_SECONDS);
+    return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 30) * 1000;
+  }
+
+  private async setAlarm(at: number): Promise<void> {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
+    this.alarmsSet++;
+    this.store.noteUnrecorded(this.clock(), { objectRowsWritten: 1 });
     await this.ctx.storage.setAlarm(at);
   }
-}
-
-/**
- * One trace's bytes, deduplicated by span id (exporters resend whole batches on retry), with its
- * summary. Null for bytes that no longer scan — they were checked at ingest, so that would be
- * storage corruption: logged loudly and dropped rather than retried forever.
- */
-function completeTrace(traceId: string, bytes: Uint8Array) {
-  let scan;
-  try {
-    scan = scanExportRequest(bytes);
-  } catch (error) {
-    console.error(`trace shard: stored spans of trace ${traceId} no longer decode; dropping them`, error);
-    return null;
-  }
-  const unique = new Map<string, SpanRef>();
-  for (const ref of spanRefs(scan)) unique.set(spanCopyKey(bytes, ref), ref);
-  const digests: SpanDigest[] = [...unique.values()].map(({ resource, span }) => ({
-    spanId: span.spanId,
-    parentSpanId: span.parentSpanId,
-    name: span.name,
-    service: resource.serviceName,
-    startUs: nanosToMicros(span.startTimeUnixNano),
-    endUs: nanosToMicros(span.endTimeUnixNano),
-    error: span.statusCode === StatusCode.ERROR,
-  }));
-  return {
-    bytes: unique.size < scan.spanCount ? sliceRequest(bytes, [...unique.values()]) : bytes,
-    summary: summarize(traceId, digests),
-  };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }

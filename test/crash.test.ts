@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 async function start(stateDir: string | undefined, quietSeconds: number) {
-  const server = await startServer({ stateDir, vars: { TRACE_QUIET_SECONDS: String(quietSeconds) } });
+  const server = await startServer({ stateDir, vars: { TRACE_QUIET_SECONDS: String(quietSeconds), TRACE_BLOCK_WAIT_SECONDS: "0" } });
   servers.push(server);
   return server;
 }

@@ -9,8 +9,18 @@ import { otlpRoutes } from "./routes/otlp";
 import { jaegerRoutes } from "./routes/jaeger";
 import { jaegerV3Routes } from "./routes/jaeger-v3";
 import { usageRoutes } from "./routes/usage";
+import { settingsRoutes } from "./routes/settings";
+import { archiveRoutes } from "./routes/archive";
+import { adminRoutes } from "./routes/admin";
+import { guardD1 } from "./storage/sql-guard";
 
 export const app = new Hono<{ Bindings: Env }>();
+
+// Every D1 statement passes production's SQL limits check, so local runs fail where production would.
+app.use(async function guardDatabase(c, next) {
+  c.env = { ...c.env, DB: guardD1(c.env.DB) };
+  await next();
+});
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/", otlpRoutes);
@@ -19,6 +29,9 @@ app.route("/", keyRoutes);
 app.route("/", jaegerRoutes);
 app.route("/", jaegerV3Routes);
 app.route("/", usageRoutes);
+app.route("/", settingsRoutes);
+app.route("/", archiveRoutes);
+app.route("/", adminRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

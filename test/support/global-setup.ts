@@ -10,7 +10,7 @@ let server: RunningServer | undefined;
 export async function setup(project: TestProject) {
   server = await startServer({
     // The suite signs up many tenants from 127.0.0.1; test/auth.test.ts checks the per-IP limit on its own server.
-    vars: { TRACE_QUIET_SECONDS: "1", AUTH_ATTEMPTS_PER_IP_PER_MINUTE: "100000" },
+    vars: { TRACE_QUIET_SECONDS: "1", TRACE_BLOCK_WAIT_SECONDS: "0", AUTH_ATTEMPTS_PER_IP_PER_MINUTE: "100000" },
   });
   project.provide("serverUrl", server.url);
 }

@@ -180,6 +180,14 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
   map.set(key, value);
 }
 
+/** Forgets every cached key of a tenant (its account was deleted): this isolate refuses them at once. */
+export async function forgetTenantKeys(tenantId: string): Promise<void> {
+  for (const [hash, entry] of keyCache) {
+    const record = await entry.record.catch(() => null);
+    if (record?.tenantId === tenantId) keyCache.delete(hash);
+  }
+}
+
 /** For unit tests: forget everything this isolate cached. */
 export function clearKeyCaches(): void {
   keyCache.clear();

@@ -23,9 +23,9 @@ export async function emailExists(db: D1Database, email: string): Promise<boolea
  * Creates tenant, user, an ingest key and a session in one D1 batch (a transaction: all or none).
  * Throws EmailTaken when the email won a race with another sign-up.
  */
-export async function createAccount(db: D1Database, input: { email: string; organization: string; password: PasswordHash }) {
+export async function createAccount(db: D1Database, input: { email: string; organization: string; password: PasswordHash; shards: number }) {
   const now = Date.now();
-  const tenant = { id: newId("tnt"), name: input.organization, createdAt: now };
+  const tenant = { id: newId("tnt"), name: input.organization, createdAt: now, shardCounts: JSON.stringify([input.shards]) };
   const user = {
     id: newId("usr"),
     tenantId: tenant.id,
@@ -90,4 +90,25 @@ export async function findAccount(db: D1Database, userId: string): Promise<Accou
     .limit(1);
   const row = rows[0];
   return row && { tenant: { id: row.tenantId, name: row.tenantName }, user: { id: row.userId, email: row.email } };
+}
+
+/** A user's password record, for re-checking it before a destructive action. */
+export async function findPassword(db: D1Database, userId: string) {
+  const rows = await drizzle(db)
+    .select({ hash: users.passwordHash, salt: users.passwordSalt, iterations: users.passwordIterations })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return rows[0];
+}
+
+/** Deletes a tenant's rows — sessions, keys, users, then the tenant — in one transaction. */
+export async function deleteTenantRows(db: D1Database, tenantId: string): Promise<void> {
+  const d = drizzle(db);
+  await d.batch([
+    d.delete(sessions).where(eq(sessions.tenantId, tenantId)),
+    d.delete(apiKeys).where(eq(apiKeys.tenantId, tenantId)),
+    d.delete(users).where(eq(users.tenantId, tenantId)),
+    d.delete(tenants).where(eq(tenants.id, tenantId)),
+  ]);
 }

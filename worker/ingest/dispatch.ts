@@ -1,59 +1,92 @@
 /**
- * Hands a scanned request to the trace-assembly Durable Objects: the request's bytes are sliced
- * into one small OTLP request per trace, the slices grouped by owning shard, one call per shard,
- * all in parallel. It resolves only once every shard has written its part durably, which is what
- * lets the OTLP route answer 200.
+ * Hands a scanned request to the tenant's trace shards: the request's bytes are sliced per trace
+ * (slices of at most MAX_SLICE_BYTES, so no stored row can pass the 2 MB limit), grouped by
+ * owning shard, one call per shard, all in parallel. It resolves once every shard has written its
+ * part durably, which is what lets the OTLP route answer 200.
  */
-import { Unavailable } from "../errors";
+import { Unauthorized, Unavailable } from "../errors";
 import { sliceRequest, spanRefs, type SpanRef } from "../otlp/protobuf-slice";
 import type { ScannedRequest } from "../otlp/protobuf-scan";
-import { shardCount, shardOf, traceShard } from "./shards";
+import { MAX_SLICE_BYTES, MAX_SPAN_BYTES, TENANT_GONE, type ShardPart } from "../storage/shard-protocol";
+import { shardStub, writeShard } from "../storage/shard-routing";
+import type { TenantConfig } from "../storage/tenant-directory";
 
-/** A shard's part of a request: the traces' slices back to back, and where each one is. */
-export interface ShardPart {
-  body: Uint8Array;
-  /** [traceId, byte offset, byte length] for each trace in `body`. */
-  traces: Array<[string, number, number]>;
-  spanCount: number;
+export interface DispatchResult {
+  /** Spans refused: larger than a row can hold, or past their trace's size cap. */
+  refusedSpans: number;
+  refusedMessage: string;
 }
 
-export async function dispatchScan(env: Env, tenantId: string, scan: ScannedRequest): Promise<void> {
+export async function dispatchScan(env: Env, config: TenantConfig, scan: ScannedRequest): Promise<DispatchResult> {
   const byTrace = new Map<string, SpanRef[]>();
+  let oversized = 0;
   for (const ref of spanRefs(scan)) {
+    if (ref.span.bytes[1] - ref.span.bytes[0] > MAX_SPAN_BYTES) {
+      oversized++;
+      continue;
+    }
     const refs = byTrace.get(ref.span.traceId);
     if (refs) refs.push(ref);
     else byTrace.set(ref.span.traceId, [ref]);
   }
-  const shards = shardCount(env);
   const byShard = new Map<number, Array<{ traceId: string; bytes: Uint8Array; spans: number }>>();
   for (const [traceId, refs] of byTrace) {
-    const shard = shardOf(tenantId, traceId, shards);
+    const shard = writeShard(config, traceId);
     const slices = byShard.get(shard) ?? [];
-    slices.push({ traceId, bytes: sliceRequest(scan.body, refs), spans: refs.length });
+    for (const group of bySize(refs)) slices.push({ traceId, bytes: sliceRequest(scan.body, group), spans: group.length });
     byShard.set(shard, slices);
   }
+  let results;
   try {
-    await Promise.all(
-      [...byShard].map(([shard, slices]) => traceShard(env, tenantId, shard).append(tenantId, shardPart(slices))),
+    results = await Promise.all(
+      [...byShard].map(([shard, slices]) => shardStub(env, config.tenantId, shard).append({ tenantId: config.tenantId, retentionDays: config.retentionDays }, shardPart(slices))),
     );
   } catch (error) {
+    if (String(error).includes(TENANT_GONE)) throw new Unauthorized("this account no longer exists");
     // A shard could not make its part durable: the exporter must retry the whole batch (spans
-    // already written are deduplicated by span id on read), so answer with a retryable status.
+    // already written are deduplicated on read), so answer with a retryable status.
     console.error("ingest: shard append failed", error);
     throw new Unavailable("trace storage is temporarily unavailable; retry", 1);
   }
+  const messages: string[] = [];
+  let refusedSpans = oversized;
+  if (oversized) messages.push(`${oversized} spans larger than ${MAX_SPAN_BYTES} bytes refused`);
+  for (const result of results) {
+    refusedSpans += result.refusedSpans;
+    if (result.refusedMessage) messages.push(result.refusedMessage);
+  }
+  return { refusedSpans, refusedMessage: messages.join("; ") };
+}
+
+/** A trace's spans in groups whose bytes stay under MAX_SLICE_BYTES (a span bigger than that is a group alone). */
+function bySize(refs: SpanRef[]): SpanRef[][] {
+  const groups: SpanRef[][] = [];
+  let group: SpanRef[] = [];
+  let size = 0;
+  for (const ref of refs) {
+    const bytes = ref.span.bytes[1] - ref.span.bytes[0];
+    if (group.length > 0 && size + bytes > MAX_SLICE_BYTES) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(ref);
+    size += bytes;
+  }
+  if (group.length) groups.push(group);
+  return groups;
 }
 
 function shardPart(slices: Array<{ traceId: string; bytes: Uint8Array; spans: number }>): ShardPart {
   const body = new Uint8Array(slices.reduce((n, s) => n + s.bytes.byteLength, 0));
-  const traces: ShardPart["traces"] = [];
+  const parts: ShardPart["slices"] = [];
   let offset = 0;
   let spanCount = 0;
   for (const slice of slices) {
     body.set(slice.bytes, offset);
-    traces.push([slice.traceId, offset, slice.bytes.byteLength]);
+    parts.push([slice.traceId, offset, slice.bytes.byteLength, slice.spans]);
     offset += slice.bytes.byteLength;
     spanCount += slice.spans;
   }
-  return { body, traces, spanCount };
+  return { body, slices: parts, spanCount };
 }

@@ -4,6 +4,7 @@
  * the parent a CHILD_OF reference, links FOLLOWS_FROM references, events logs, and each resource a
  * process. Adjustment warnings (worker/query/adjust.ts) go to the spans' and the trace's `warnings`.
  */
+import { plainValue } from "../model/any-value";
 import { SERVICE_NAME, serviceNameOf, StatusCode, type AnyValue, type KeyValue, type Span, type Trace } from "../model/span";
 import { durationMicros, nanosToMicros } from "../model/time";
 import type { JaegerKeyValue, JaegerProcess, JaegerSpan, JaegerTrace } from "./v1-types";
@@ -93,14 +94,3 @@ export function toJaegerTag({ key, value }: KeyValue): JaegerKeyValue {
   return { key, type: "string", value: JSON.stringify(plainValue(value)) };
 }
 
-/** An AnyValue as plain JSON: ["a", 1, true], {"k": "v"}. */
-export function plainValue(value: AnyValue): unknown {
-  if ("stringValue" in value) return value.stringValue;
-  if ("boolValue" in value) return value.boolValue;
-  if ("intValue" in value) return Number(value.intValue);
-  if ("doubleValue" in value) return value.doubleValue;
-  if ("bytesValue" in value) return value.bytesValue;
-  if ("arrayValue" in value) return value.arrayValue.values.map(plainValue);
-  if ("kvlistValue" in value) return Object.fromEntries(value.kvlistValue.values.map((kv) => [kv.key, plainValue(kv.value)]));
-  return null;
-}

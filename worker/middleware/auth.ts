@@ -10,6 +10,7 @@ import { createMiddleware } from "hono/factory";
 import { findKey, touchKey, type Scope } from "../accounts/api-keys";
 import { findSession, readSessionCookie } from "../accounts/sessions";
 import { Forbidden, Unauthorized } from "../errors";
+import { tenantConfig, type TenantConfig } from "../storage/tenant-directory";
 
 export type Principal =
   | { kind: "key"; keyId: string; scopes: readonly Scope[] }
@@ -19,6 +20,8 @@ declare module "hono" {
   interface ContextVariableMap {
     /** The tenant every query and write of this request is confined to. */
     tenantId: string;
+    /** Its settings from the tenant directory (retention, shard counts). */
+    tenant: TenantConfig;
     principal: Principal;
   }
 }
@@ -59,7 +62,7 @@ async function authenticateKey(c: Context<AuthEnv>, key: string, scope: Scope): 
   const record = await findKey(c.env.DB, key);
   if (!record) throw new Unauthorized("invalid or revoked API key");
   if (!record.scopes.includes(scope)) throw new Forbidden(`this API key lacks the "${scope}" scope`);
-  c.set("tenantId", record.tenantId);
+  await setTenant(c, record.tenantId);
   c.set("principal", { kind: "key", keyId: record.id, scopes: record.scopes });
   const touch = touchKey(c.env.DB, record.id);
   if (touch) c.executionCtx.waitUntil(touch);
@@ -70,9 +73,17 @@ async function authenticateSession(c: Context<AuthEnv>): Promise<boolean> {
   if (!token) return false;
   const session = await findSession(c.env.DB, token);
   if (!session) return false;
-  c.set("tenantId", session.tenantId);
+  await setTenant(c, session.tenantId);
   c.set("principal", { kind: "session", userId: session.userId });
   return true;
+}
+
+/** A deleted account's credentials stop here, before any storage is touched. */
+async function setTenant(c: Context<AuthEnv>, tenantId: string): Promise<void> {
+  const config = await tenantConfig(c.env.DB, tenantId);
+  if (!config) throw new Unauthorized("this account no longer exists");
+  c.set("tenantId", tenantId);
+  c.set("tenant", config);
 }
 
 /** An API key with `scope`: 401 without a valid key, 403 naming the scope when the key lacks it. */

@@ -4,7 +4,7 @@
  * Least recently used blocks go first once the (estimated) size passes the budget — a Worker
  * isolate has 128 MB in all.
  */
-import type { IndexedBlock } from "./search-entry";
+import type { IndexedBlock } from "../trace-index/search-entry";
 
 /** Characters of JSON cached; parsed it takes about as much memory again. */
 export const CACHE_BUDGET_CHARS = 24_000_000;

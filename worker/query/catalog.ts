@@ -1,11 +1,12 @@
 /**
- * The services and operations a tenant has sent spans for: stored blocks (SQL over their JSON
- * columns) plus the traces still being assembled, so a new service shows up as soon as its first
- * spans are acknowledged.
+ * The services and operations a tenant has unexpired spans for: each shard's catalogue plus its
+ * open traces (so a new service shows up as soon as its first spans are acknowledged), one call
+ * per shard, in parallel.
  */
-import { listOperations, listServices } from "../storage/block-index";
-import { loadPendingBlocks } from "./pending-blocks";
-import { KIND_TERMS } from "./terms";
+import { allShards, shardStub } from "../storage/shard-routing";
+import type { TenantConfig } from "../storage/tenant-directory";
+import { KIND_TERMS } from "../trace-index/terms";
+import { shardConfig } from "./read-trace";
 
 export interface OperationName {
   name: string;
@@ -13,20 +14,21 @@ export interface OperationName {
   spanKind: string;
 }
 
-export async function findServices(env: Env, tenantId: string): Promise<string[]> {
-  const [stored, pending] = await Promise.all([listServices(env.DB, tenantId), loadPendingBlocks(env, tenantId)]);
-  const services = new Set(stored);
-  for (const { block } of pending) for (const op of block.operations) services.add(op.service);
-  return [...services].sort();
+async function allOperations(env: Env, config: TenantConfig): Promise<Array<[string, string, number]>> {
+  const catalogs = await Promise.all(allShards(config).map((shard) => shardStub(env, config.tenantId, shard).catalog(shardConfig(config))));
+  return catalogs.flatMap((c) => c.operations as Array<[string, string, number]>);
+}
+
+export async function findServices(env: Env, config: TenantConfig): Promise<string[]> {
+  const services = new Set((await allOperations(env, config)).map(([service]) => service));
+  return [...services].sort(compare);
 }
 
 /** Operations of `service`, optionally of one span kind (Jaeger's `spanKind` filter). */
-export async function findOperations(env: Env, tenantId: string, service: string, spanKind = ""): Promise<OperationName[]> {
-  const [stored, pending] = await Promise.all([listOperations(env.DB, tenantId, service), loadPendingBlocks(env, tenantId)]);
-  const all = [...stored];
-  for (const { block } of pending) for (const op of block.operations) if (op.service === service) all.push(op);
+export async function findOperations(env: Env, config: TenantConfig, service: string, spanKind = ""): Promise<OperationName[]> {
   const seen = new Map<string, OperationName>();
-  for (const { name, kind } of all) {
+  for (const [opService, name, kind] of await allOperations(env, config)) {
+    if (opService !== service) continue;
     const kindName = kindNameOf(kind);
     if (spanKind && kindName !== spanKind.toLowerCase()) continue;
     seen.set(`${name}\t${kindName}`, { name, spanKind: kindName });

@@ -7,11 +7,11 @@
  * [shortest, longest], a start within the trace's time range, and each tag's term in the trace's
  * filter or resources.
  */
-import { bloomHas } from "./bloom";
+import { bloomHas } from "../trace-index/bloom";
 import type { Nanos } from "./duration";
-import type { IndexedBlock, IndexedTrace } from "./search-entry";
-import type { SearchQuery } from "./search-query";
-import { conditionTerm, type TermPlace } from "./terms";
+import type { IndexedBlock, IndexedTrace } from "../trace-index/search-entry";
+import { errorTerm, kindTerm, scopeNameTerm, scopeVersionTerm, statusTerm, termHash } from "../trace-index/terms";
+import type { SearchQuery, TagCondition } from "./search-query";
 
 export const Verdict = { no: 0, maybe: 1, yes: 2 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
@@ -91,4 +91,30 @@ function hasAllTerms(block: IndexedBlock, trace: IndexedTrace, plan: QueryPlan):
     if (!inResources) return false;
   }
   return true;
+}
+
+/** Where a condition's term may be found. */
+export type TermPlace = "anywhere" | "resource" | "span";
+
+/**
+ * The term a condition needs and where, or null when it matches nothing at all (an `error` value
+ * that is not a boolean).
+ */
+export function conditionTerm(condition: TagCondition): { term: number; place: TermPlace } | null {
+  switch (condition.kind) {
+    case "attribute":
+      return { term: termHash(condition.key, condition.value), place: "anywhere" };
+    case "resource":
+      return { term: termHash(condition.key, condition.value), place: "resource" };
+    case "error":
+      return condition.value === null ? null : { term: errorTerm(condition.value), place: "span" };
+    case "spanKind":
+      return { term: kindTerm(condition.value), place: "span" };
+    case "status":
+      return { term: statusTerm(condition.value), place: "span" };
+    case "scopeName":
+      return { term: scopeNameTerm(condition.value), place: "span" };
+    case "scopeVersion":
+      return { term: scopeVersionTerm(condition.value), place: "span" };
+  }
 }

@@ -1,25 +1,26 @@
 /**
  * Trace search over one tenant's index, newest first, reading as few traces as it can:
  *
- * 1. D1 lists the blocks whose time range meets the search window and that hold the service and
- *    operation (small rows; the big index columns stay in D1). Each trace-assembly object lists
- *    its open traces the same way (pending.ts).
- * 2. Blocks are visited newest first, in growing pages; their index comes from the isolate cache or
- *    one batched D1 read. Each trace is judged on its entry (prefilter.ts): most are ruled out
- *    there; searches without tags rule many in.
+ * 1. Each of the tenant's shards lists, from its manifest, the blocks whose time range meets the
+ *    search window and that may hold the service, operation and tag terms (filters tested in
+ *    SQL), and the index of its open traces — one call per shard, in parallel.
+ * 2. Blocks are visited newest first, in growing pages; their index (the search section of the
+ *    block object) comes from the isolate cache or a ranged R2 read. Each trace is judged on its
+ *    entry (prefilter.ts): most are ruled out there; searches without tags rule many in.
  * 3. Traces are decided newest first once no unvisited block can hold a newer one; `maybe` traces
  *    are read from R2 (their copies in visited blocks, plus pending spans) and checked span by span
  *    (span-match.ts). The search stops at `limit` traces — usually long before the last block.
  */
 import type { SpanBatch, Trace } from "../model/span";
-import { findBlocks, loadBlockIndexes, loadBlockTerms, type BlockRef, type TraceLocation } from "../storage/block-index";
-import { decodeMember, readMembers } from "../storage/read-trace";
-import { traceShard } from "../ingest/shards";
-import { attachTerms, decodeBlockEntries } from "./block-entries";
+import { attachTerms, decodeBlockEntries } from "../trace-index/block-entries";
+import { readSection, splitSearchSection } from "../trace-index/block-format";
+import type { IndexedBlock } from "../trace-index/search-entry";
+import type { BlockRef, SegmentLocation } from "../storage/shard-protocol";
+import { allShards, shardStub } from "../storage/shard-routing";
+import type { TenantConfig } from "../storage/tenant-directory";
 import { cacheBlock, cachedBlock, growCachedBlock } from "./block-cache";
-import { loadPendingBlocks } from "./pending-blocks";
 import { judge, planQuery, Verdict, type QueryPlan } from "./prefilter";
-import type { IndexedBlock } from "./search-entry";
+import { decodeMember, readMembers, shardConfig } from "./read-trace";
 import type { SearchQuery } from "./search-query";
 import { assembleTrace } from "./assemble";
 import { traceMatches } from "./span-match";
@@ -27,7 +28,7 @@ import { traceMatches } from "./span-match";
 /** First page of blocks, and the most a page grows to: small first (most searches end early), then fewer round trips. */
 const FIRST_PAGE = 4;
 const MAX_PAGE = 64;
-/** R2 reads in flight at once. */
+/** R2 reads in flight at once (a Worker keeps at most 6 connections open per request; the rest queue). */
 const READ_CONCURRENCY = 8;
 
 interface Candidate {
@@ -36,7 +37,7 @@ interface Candidate {
   /** The best verdict of any copy. */
   verdict: Verdict;
   /** Copies in visited blocks that may hold a matching span. */
-  copies: TraceLocation[];
+  copies: SegmentLocation[];
   state: "queued" | "accepted" | "rejected";
 }
 
@@ -52,7 +53,7 @@ export interface SearchStats {
   blocksVisited: number;
   tracesJudged: number;
   tracesRead: number;
-  /** Time spent waiting for block indexes from D1, and for trace reads (ms, overlapping work counted once a wait). */
+  /** Time spent waiting for block indexes from R2, and for trace reads (ms, overlapping work counted once a wait). */
   indexMs: number;
   readMs: number;
 }
@@ -67,8 +68,8 @@ export function formatSearchStats(stats: SearchStats): string {
   return `blocks=${stats.blocks}; visited=${stats.blocksVisited}; judged=${stats.tracesJudged}; read=${stats.tracesRead}; index-ms=${stats.indexMs}; read-ms=${stats.readMs}`;
 }
 
-export async function searchTraces(env: Env, tenantId: string, query: SearchQuery): Promise<SearchResult> {
-  return new Search(env, tenantId, query).run();
+export async function searchTraces(env: Env, config: TenantConfig, query: SearchQuery): Promise<SearchResult> {
+  return new Search(env, config, query).run();
 }
 
 class Search {
@@ -84,7 +85,7 @@ class Search {
 
   constructor(
     private readonly env: Env,
-    private readonly tenantId: string,
+    private readonly config: TenantConfig,
     private readonly query: SearchQuery,
   ) {
     this.plan = planQuery(query);
@@ -93,12 +94,15 @@ class Search {
   async run(): Promise<SearchResult> {
     const { query } = this;
     if (this.plan.impossible) return { traces: [], stats: this.stats };
-    const [refs, pending] = await Promise.all([
-      findBlocks(this.env.DB, this.tenantId, { ...query, terms: this.plan.terms.map((t) => t.term) }),
-      loadPendingBlocks(this.env, this.tenantId),
-    ]);
+    const filter = { startUs: query.startUs, endUs: query.endUs, service: query.service, operation: query.operation, terms: this.plan.terms.map((t) => t.term) };
+    const plans = await Promise.all(
+      allShards(this.config).map(async (shard) => ({ shard, plan: await shardStub(this.env, this.config.tenantId, shard).searchPlan(shardConfig(this.config), filter) })),
+    );
+    const refs = plans.flatMap(({ plan }) => plan.blocks).sort((a, b) => b.maxStartUs - a.maxStartUs);
     this.stats.blocks = refs.length;
-    for (const { shard, block } of pending) {
+    for (const { shard, plan } of plans) {
+      const { traceIndex, encoded } = plan.pending;
+      const block = decodeBlockEntries(traceIndex, encoded.operations, encoded.search, encoded.terms, encoded.terms !== null);
       for (const trace of block.traces) this.pendingShard.set(trace.traceId, shard);
       this.judgeBlock(block, null);
     }
@@ -143,7 +147,7 @@ class Search {
         }
         candidate.verdict = Math.max(candidate.verdict, verdict) as Verdict;
       }
-      if (ref) candidate.copies.push({ blockKey: ref.blockKey, offset: trace.offset, length: trace.length });
+      if (ref) candidate.copies.push({ key: ref.key, at: trace.offset, length: trace.length });
     }
   }
 
@@ -183,20 +187,26 @@ class Search {
     return traceMatches(assembleTrace(candidate.traceId, parts), this.query);
   }
 
-  /** The copies of a trace we know of, plus its pending spans; each read once per search. */
+  /**
+   * The copies of a trace we know of, plus, for a trace that was open when the search began, what
+   * its shard holds now (its pending spans, or the segments a flush just moved them to); each
+   * read once per search.
+   */
   private async partsOf(candidate: Candidate): Promise<SpanBatch[]> {
-    const unread = candidate.copies.filter((copy) => !this.decoded.has(locationKey(copy)));
     const shard = this.pendingShard.get(candidate.traceId);
     const pendingKey = `pending:${candidate.traceId}`;
-    const readPending = shard !== undefined && !this.decoded.has(pendingKey);
-    const [stored, pending] = await Promise.all([
-      readMembers(this.env.TRACES, unread),
-      readPending ? traceShard(this.env, this.tenantId, shard).readPending(candidate.traceId) : null,
-    ]);
-    this.stats.tracesRead += unread.length + (pending ? 1 : 0);
+    if (shard !== undefined && !this.decoded.has(pendingKey)) {
+      const copies = await shardStub(this.env, this.config.tenantId, shard).lookup(shardConfig(this.config), candidate.traceId);
+      this.decoded.set(pendingKey, copies.pending ? decodeMember(copies.pending) : { resources: [], scopes: [], spans: [] });
+      this.stats.tracesRead += copies.pending ? 1 : 0;
+      const known = new Set(candidate.copies.map(locationKey));
+      for (const segment of copies.segments) if (!known.has(locationKey(segment))) candidate.copies.push(segment);
+    }
+    const unread = candidate.copies.filter((copy) => !this.decoded.has(locationKey(copy)));
+    const stored = await readMembers(this.env.TRACES, unread);
+    this.stats.tracesRead += unread.length;
     // readMembers skips missing blocks, so match by position only when nothing went missing.
     if (stored.length === unread.length) unread.forEach((copy, i) => this.decoded.set(locationKey(copy), stored[i] as SpanBatch));
-    if (pending) this.decoded.set(pendingKey, decodeMember(pending));
     const keys = [...candidate.copies.map(locationKey), pendingKey];
     return keys.map((key) => this.decoded.get(key)).filter((part): part is SpanBatch => part !== undefined);
   }
@@ -206,45 +216,35 @@ class Search {
     return traces.filter((trace) => trace.spans.length > 0);
   }
 
-  /** Blocks' indexes from the isolate cache, the rest in one D1 read; filters too for tag searches. */
+  /** Blocks' indexes from the isolate cache, the rest read from R2; filters too for tag searches. */
   private async loadBlocks(refs: BlockRef[]): Promise<Array<{ ref: BlockRef; block: IndexedBlock }>> {
     const withTerms = this.query.tags.length > 0;
-    const found = new Map<string, IndexedBlock>();
-    const missing: number[] = [];
-    const termless: number[] = [];
-    for (const ref of refs) {
-      const block = cachedBlock(ref.blockKey);
-      if (!block) missing.push(ref.id);
-      else {
-        found.set(ref.blockKey, block);
-        if (withTerms && !block.termsLoaded && block.hasTerms) termless.push(ref.id);
+    const loaded = await mapLimit(refs, READ_CONCURRENCY, async (ref) => {
+      let block = cachedBlock(ref.key);
+      if (!block) {
+        const [search, terms] = await Promise.all([
+          readSection(this.env.TRACES, ref.key, ref.search),
+          withTerms && ref.terms ? readSection(this.env.TRACES, ref.key, ref.terms) : null,
+        ]);
+        // Gone (expired or compacted away since the shard listed it): nothing to judge.
+        if (search === null) return null;
+        const { traceIndex, operations, search: rows } = splitSearchSection(search);
+        block = decodeBlockEntries(traceIndex, operations, rows, terms, ref.terms !== null);
+        if (withTerms) block.termsLoaded = true;
+        cacheBlock(ref.key, block, search.length + (terms?.length ?? 0));
+      } else if (withTerms && !block.termsLoaded && block.hasTerms && ref.terms) {
+        const terms = await readSection(this.env.TRACES, ref.key, ref.terms);
+        attachTerms(block, terms);
+        growCachedBlock(ref.key, terms?.length ?? 0);
       }
-    }
-    const [rows, terms] = await Promise.all([
-      missing.length ? loadBlockIndexes(this.env.DB, this.tenantId, missing, withTerms) : [],
-      termless.length ? loadBlockTerms(this.env.DB, this.tenantId, termless) : [],
-    ]);
-    for (const row of rows) {
-      const block = decodeBlockEntries(row.traceIndex, row.operations, row.search, withTerms ? row.terms : null, row.hasTerms);
-      if (withTerms) block.termsLoaded = true;
-      cacheBlock(row.blockKey, block, row.traceIndex.length + row.search.length + (row.terms?.length ?? 0));
-      found.set(row.blockKey, block);
-    }
-    for (const row of terms) {
-      const block = found.get(row.blockKey);
-      if (!block) continue;
-      attachTerms(block, row.terms);
-      growCachedBlock(row.blockKey, row.terms?.length ?? 0);
-    }
-    return refs.flatMap((ref) => {
-      const block = found.get(ref.blockKey);
-      return block ? [{ ref, block }] : [];
+      return { ref, block };
     });
+    return loaded.filter((entry): entry is { ref: BlockRef; block: IndexedBlock } => entry !== null);
   }
 }
 
-function locationKey(location: TraceLocation): string {
-  return `${location.blockKey}@${location.offset}`;
+function locationKey(location: SegmentLocation): string {
+  return `${location.key}@${location.at}`;
 }
 
 /** `f` over `items` with at most `limit` calls in flight; results in input order. */

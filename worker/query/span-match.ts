@@ -7,7 +7,7 @@
  */
 import { serviceNameOf, StatusCode, type KeyValue, type Span, type Trace } from "../model/span";
 import { nanosToMicros } from "../model/time";
-import { attributeString } from "./attribute-string";
+import { attributeString } from "../trace-index/attribute-string";
 import type { SearchQuery, TagCondition } from "./search-query";
 
 export function traceMatches(trace: Trace, query: SearchQuery): boolean {

@@ -4,7 +4,7 @@
  * answer a clear 400 naming the parameter instead.
  */
 import { micros, type Micros } from "../model/time";
-import { parseTraceId } from "../storage/read-trace";
+import { parseTraceId } from "./read-trace";
 import { nanos, parseGoDuration, parseLookback, type Nanos } from "./duration";
 import { InvalidParameter } from "./errors";
 import { DEFAULT_LIMIT, DEFAULT_LOOKBACK_US, MAX_LIMIT, type SearchQuery } from "./search-query";

@@ -6,8 +6,11 @@ import { Hono } from "hono";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "../accounts/passwords";
 import { emailField, nameField, newPasswordField, normalizeEmail, readJsonObject, stringField } from "../accounts/input";
 import { clearSessionCookie, createSession, deleteSession, readSessionCookie, setSessionCookie } from "../accounts/sessions";
-import { createAccount, emailExists, EmailTaken, findAccount, findLogin } from "../accounts/users";
-import { Conflict, Unauthorized } from "../errors";
+import { forgetTenantKeys } from "../accounts/api-keys";
+import { createAccount, deleteTenantRows, emailExists, EmailTaken, findAccount, findLogin, findPassword } from "../accounts/users";
+import { Conflict, Forbidden, Unauthorized } from "../errors";
+import { allShards, shardStub } from "../storage/shard-routing";
+import { forgetTenant, MAX_SHARDS } from "../storage/tenant-directory";
 import { requireSession } from "../middleware/auth";
 import { consumeAttempt, emailLimit, limitPerIp } from "../middleware/rate-limit";
 
@@ -27,7 +30,7 @@ accountRoutes.post("/api/signup", limitPerIp("signup"), async (c) => {
   if (await emailExists(c.env.DB, email)) throw new Conflict(EMAIL_TAKEN, "email");
   let created;
   try {
-    created = await createAccount(c.env.DB, { email, organization, password: await hashPassword(password) });
+    created = await createAccount(c.env.DB, { email, organization, password: await hashPassword(password), shards: defaultShards(c.env) });
   } catch (error) {
     if (error instanceof EmailTaken) throw new Conflict(EMAIL_TAKEN, "email");
     throw error;
@@ -68,3 +71,30 @@ accountRoutes.get("/api/me", requireSession(), async (c) => {
   if (!account) throw new Unauthorized("not logged in");
   return c.json(account);
 });
+
+/**
+ * Deletes the account and everything it stored. The password is asked again. Every shard first
+ * refuses all calls and starts deleting its R2 objects and storage in the background (its alarm, a
+ * batch at a time, done within minutes); then the tenant's D1 rows go in one transaction, so its
+ * keys and logins stop working at once. 202: accepted, finishing in the background.
+ */
+accountRoutes.delete("/api/account", requireSession(), async (c) => {
+  const body = await readJsonObject(c);
+  const password = stringField(body, "password", { max: 1024 });
+  const principal = c.get("principal");
+  const record = principal.kind === "session" ? await findPassword(c.env.DB, principal.userId) : undefined;
+  if (!record || !(await verifyPassword(password, record))) throw new Forbidden("wrong password: the account was not deleted");
+  const config = c.get("tenant");
+  await Promise.all(allShards(config).map((shard) => shardStub(c.env, config.tenantId, shard).destroy()));
+  await deleteTenantRows(c.env.DB, config.tenantId);
+  forgetTenant(config.tenantId);
+  await forgetTenantKeys(config.tenantId);
+  clearSessionCookie(c);
+  return c.json({ deleted: config.tenantId, message: "the account is deleted; its stored traces are being erased and will be gone within minutes" }, 202);
+});
+
+/** Shards a new tenant gets (wrangler.toml TRACE_SHARDS). */
+function defaultShards(env: Env): number {
+  const n = Number(env.TRACE_SHARDS);
+  return Number.isInteger(n) && n > 0 && n <= MAX_SHARDS ? n : 1;
+}

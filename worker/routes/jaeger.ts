@@ -15,33 +15,33 @@ import { findOperations, findServices } from "../query/catalog";
 import { InvalidParameter } from "../query/errors";
 import { formatSearchStats, SEARCH_STATS_HEADER, searchTraces } from "../query/search";
 import { parseV1Search } from "../query/v1-params";
-import { parseTraceId, readTrace } from "../storage/read-trace";
+import { parseTraceId, readTrace } from "../query/read-trace";
 
 export const jaegerRoutes = new Hono<{ Bindings: Env }>();
 
 // "/x/*" also matches "/x" itself.
 for (const path of ["/api/services/*", "/api/operations", "/api/traces/*"]) jaegerRoutes.use(path, requireReader(), jaegerErrors("v1"));
 
-jaegerRoutes.get("/api/services", async (c) => c.json(envelope(await findServices(c.env, c.get("tenantId")))));
+jaegerRoutes.get("/api/services", async (c) => c.json(envelope(await findServices(c.env, c.get("tenant")))));
 
 jaegerRoutes.get("/api/services/:service/operations", async (c) => {
-  const operations = await findOperations(c.env, c.get("tenantId"), c.req.param("service"));
+  const operations = await findOperations(c.env, c.get("tenant"), c.req.param("service"));
   return c.json(envelope([...new Set(operations.map((op) => op.name))]));
 });
 
 jaegerRoutes.get("/api/operations", async (c) => {
   const service = c.req.query("service");
   if (!service) throw new InvalidParameter("service", "parameter 'service' is required");
-  return c.json(envelope(await findOperations(c.env, c.get("tenantId"), service, c.req.query("spanKind") ?? "")));
+  return c.json(envelope(await findOperations(c.env, c.get("tenant"), service, c.req.query("spanKind") ?? "")));
 });
 
 jaegerRoutes.get("/api/traces", async (c) => {
-  const tenantId = c.get("tenantId");
+  const config = c.get("tenant");
   const request = parseV1Search(new URL(c.req.url).searchParams, micros(Date.now() * 1000));
   const raw = c.req.query("raw") === "true";
   if (request.kind === "ids") {
     // Jaeger's multi-id fetch: the traces found, and an error entry for each one that is not.
-    const found = await Promise.all(request.traceIds.map(({ id }) => readTrace(c.env, tenantId, id)));
+    const found = await Promise.all(request.traceIds.map(({ id }) => readTrace(c.env, config, id)));
     const data: JaegerTrace[] = [];
     const errors: JaegerError[] = [];
     found.forEach((trace, i) => {
@@ -50,7 +50,7 @@ jaegerRoutes.get("/api/traces", async (c) => {
     });
     return c.json(envelope(data, errors.length ? errors : null));
   }
-  const { traces, stats } = await searchTraces(c.env, tenantId, request.query);
+  const { traces, stats } = await searchTraces(c.env, config, request.query);
   c.header(SEARCH_STATS_HEADER, formatSearchStats(stats));
   return c.json(envelope(traces.map((trace) => view(trace, raw))));
 });
@@ -59,7 +59,7 @@ jaegerRoutes.get("/api/traces/:traceId", async (c) => {
   const raw = c.req.param("traceId");
   const traceId = parseTraceId(raw);
   if (!traceId) throw new InvalidParameter("traceID", `trace id must be 1 to 32 hex digits, got "${raw.slice(0, 64)}"`);
-  const trace = await readTrace(c.env, c.get("tenantId"), traceId);
+  const trace = await readTrace(c.env, c.get("tenant"), traceId);
   // Another tenant's trace is exactly as absent as one that never existed.
   if (!trace || trace.spans.length === 0) {
     return c.json(envelope(null, [{ code: 404, msg: "trace not found", traceID: raw }]), 404);

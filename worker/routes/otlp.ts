@@ -53,6 +53,12 @@ otlpRoutes.post("/v1/traces", requireApiKey("ingest"), async (c) => {
     scan = scanExportRequest(body);
     ({ rejectedSpans, errorMessage } = scan);
   }
-  if (scan.spanCount > 0) await dispatchScan(c.env, c.get("tenantId"), scan);
+  if (scan.spanCount > 0) {
+    const stored = await dispatchScan(c.env, c.get("tenant"), scan);
+    if (stored.refusedSpans > 0) {
+      rejectedSpans += stored.refusedSpans;
+      errorMessage = [errorMessage, stored.refusedMessage].filter(Boolean).join("; ");
+    }
+  }
   return exportResponse(encoding, rejectedSpans, errorMessage);
 });

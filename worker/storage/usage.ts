@@ -1,7 +1,12 @@
 /**
- * What storing spans costs us, counted where the work happens (trace-assembly objects), and priced
- * at Cloudflare's list prices. `GET /api/usage` reports it per tenant; `npm run bench` turns it
- * into dollars per million spans.
+ * What storing spans costs us, counted where the work happens (the tenant's trace shards), and
+ * priced at Cloudflare's list prices. `GET /api/usage` reports it per tenant; `npm run bench` turns
+ * it into dollars per million spans.
+ *
+ * Two views: `StorageUsage` since the objects last started (in memory), and per-day totals that
+ * survive restarts. The daily totals are written with work that writes rows anyway — a flush, a
+ * compaction — never a row per request: a request's counts ride in its pending row and are added
+ * to its day when that row is flushed.
  */
 
 export interface StorageUsage {
@@ -21,6 +26,72 @@ export interface StorageUsage {
   r2BytesWritten: number;
   tracesCompleted: number;
   flushes: number;
+}
+
+/** Per-day totals of one tenant (one shard's, or summed over its shards), keyed by UTC day. */
+export interface UsageDay {
+  /** "YYYY-MM-DD", UTC. */
+  day: string;
+  appends: number;
+  spansAppended: number;
+  /** OTLP bytes accepted into pending rows. */
+  bytesAppended: number;
+  /** Spans refused because their trace reached its size cap. */
+  spansRefused: number;
+  objectRowsWritten: number;
+  r2Puts: number;
+  r2Gets: number;
+  r2BytesWritten: number;
+  tracesCompleted: number;
+  flushes: number;
+  compactions: number;
+  /** Blocks deleted because they expired. */
+  blocksExpired: number;
+}
+
+export type DayCounts = Omit<UsageDay, "day">;
+
+export function emptyDay(day: string): UsageDay {
+  return {
+    day,
+    appends: 0,
+    spansAppended: 0,
+    bytesAppended: 0,
+    spansRefused: 0,
+    objectRowsWritten: 0,
+    r2Puts: 0,
+    r2Gets: 0,
+    r2BytesWritten: 0,
+    tracesCompleted: 0,
+    flushes: 0,
+    compactions: 0,
+    blocksExpired: 0,
+  };
+}
+
+/** Adds `part`'s counts into `into` (mutating it). */
+export function addDay(into: UsageDay, part: Partial<DayCounts>): UsageDay {
+  for (const [key, value] of Object.entries(part) as Array<[keyof DayCounts, number | undefined]>) {
+    if (typeof value === "number" && key in into) into[key] += value;
+  }
+  return into;
+}
+
+/** Sums days of several shards, by day, oldest first. */
+export function mergeDays(lists: UsageDay[][]): UsageDay[] {
+  const byDay = new Map<string, UsageDay>();
+  for (const list of lists) {
+    for (const day of list) {
+      const into = byDay.get(day.day) ?? emptyDay(day.day);
+      const { day: _, ...counts } = day;
+      byDay.set(day.day, addDay(into, counts));
+    }
+  }
+  return [...byDay.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+}
+
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
 }
 
 export function emptyUsage(since = Date.now()): StorageUsage {

@@ -4,7 +4,7 @@
  * decimal, doubles as JavaScript prints numbers (pdata follows ES6's number-to-string), bytes in
  * base64, arrays and maps as JSON — the same text our Jaeger v1 JSON shows for the tag.
  */
-import { plainValue } from "../jaeger/v1-trace";
+import { plainValue } from "../model/any-value";
 import type { AnyValue } from "../model/span";
 
 export function attributeString(value: AnyValue): string {

@@ -24,9 +24,14 @@ export interface EncodedBlock {
   blockFilter: Uint8Array | null;
 }
 
-/** Characters one block's filters may take, and its search rows: together well under D1's 2 MB a row. */
+/**
+ * Characters one block's filters may take, and its search rows, at the least; larger (compacted)
+ * blocks get as much per trace as a block of 2,000 traces. They bound the memory a block's decoded
+ * index takes in a reader's cache.
+ */
 export const BLOOM_BUDGET = 600_000;
 export const SEARCH_BUDGET = 700_000;
+const budgetFor = (base: number, traces: number) => Math.max(base, Math.ceil((base * traces) / 2_000));
 
 type StoredOperation = [service: string, name: string, kind: number];
 interface StoredTerms {
@@ -50,7 +55,7 @@ export function encodeBlockEntries(digests: TraceDigest[]): EncodedBlock {
     }
     return row;
   });
-  trimRows(rows);
+  trimRows(rows, budgetFor(SEARCH_BUDGET, digests.length));
   return { operations: JSON.stringify(operations), search: JSON.stringify(rows), terms: encodeTerms(digests), blockFilter: blockFilterOf(digests) };
 }
 
@@ -87,7 +92,7 @@ function encodeTerms(digests: TraceDigest[]): string | null {
   const resources: number[][] = [];
   const resourceIndex = new Map<string, number>();
   const byArray = new Map<Uint32Array, number>();
-  const perTrace = Math.min(MAX_BLOOM_CHARS, Math.floor(BLOOM_BUDGET / Math.max(1, digests.length)));
+  const perTrace = Math.min(MAX_BLOOM_CHARS, Math.floor(budgetFor(BLOOM_BUDGET, digests.length) / Math.max(1, digests.length)));
   const traces = digests.map((digest): [string, ...number[]] => {
     if (digest.spanTerms === null) return [""];
     const refs = digest.resourceTerms.map((terms) => {
@@ -111,15 +116,15 @@ function encodeTerms(digests: TraceDigest[]): string | null {
 }
 
 /**
- * Keeps the rows within SEARCH_BUDGET by dropping the operation lists of the traces with the most
+ * Keeps the rows within the search budget by dropping the operation lists of the traces with the most
  * operations first: they become inexact, so searches read them rather than rule them out.
  */
-function trimRows(rows: number[][]): void {
+function trimRows(rows: number[][], budget: number): void {
   const size = (row: number[]) => row.reduce((n, v) => n + String(v).length + 1, 2);
   let total = rows.reduce((n, row) => n + size(row), 0);
-  if (total <= SEARCH_BUDGET) return;
+  if (total <= budget) return;
   for (const row of [...rows].sort((a, b) => b.length - a.length)) {
-    if (total <= SEARCH_BUDGET) break;
+    if (total <= budget) break;
     const before = size(row);
     row.length = 4;
     row[3] = 0;
@@ -127,8 +132,12 @@ function trimRows(rows: number[][]): void {
   }
 }
 
-/** 32 hex id + 8 hex offset + 8 hex length (see worker/storage/block-index.ts). */
+/** A trace's record in a block's trace index: 32 hex id + 8 hex offset + 8 hex length. */
 const RECORD = 48;
+
+export function traceIndexRecord(traceId: string, offset: number, length: number): string {
+  return `${traceId}${offset.toString(16).padStart(8, "0")}${length.toString(16).padStart(8, "0")}`;
+}
 
 /** A stored block's index, ready to search; `terms` null leaves the filters unloaded. */
 export function decodeBlockEntries(traceIndex: string, operationsJson: string, searchJson: string, termsJson: string | null, hasTerms: boolean): IndexedBlock {

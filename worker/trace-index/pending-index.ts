@@ -6,10 +6,9 @@
  * Digests are remembered per open trace while its parts are unchanged, so a search during steady
  * ingest re-digests only the traces that received spans since the last one.
  */
-import { encodeBlockEntries, type EncodedBlock } from "./block-entries";
-import { digestOtlp } from "./protobuf-digest";
+import { encodeBlockEntries, traceIndexRecord, type EncodedBlock } from "./block-entries";
+import { digestOtlp } from "./digest";
 import type { TraceDigest } from "./search-entry";
-import { traceIndexRecord } from "../storage/block-index";
 
 /** What the RPC returns: the same encoding as a stored block, with zero offsets. */
 export interface PendingIndex {

@@ -12,7 +12,7 @@ import { serviceNameOf, StatusCode, type KeyValue, type SpanBatch } from "../mod
 import { durationMicros, nanosToMicros } from "../model/time";
 import { decodeProtobufRequest } from "../otlp/protobuf-decode";
 import { attributeString } from "./attribute-string";
-import { digestOtlp } from "./protobuf-digest";
+import { digestOtlp } from "./digest";
 import type { TraceDigest } from "./search-entry";
 import { errorTerm, kindTerm, scopeNameTerm, scopeVersionTerm, statusTerm, termHash } from "./terms";
 

@@ -8,7 +8,6 @@
  * stores each resource's terms once instead of in every trace's filter.
  */
 import { StatusCode, type SpanKind } from "../model/span";
-import type { TagCondition } from "./search-query";
 
 export const KIND_TERMS = ["unspecified", "internal", "server", "client", "producer", "consumer"] as const;
 export const STATUS_TERMS = ["unset", "ok", "error"] as const;
@@ -80,30 +79,4 @@ const ERROR_HASHES = [errorTerm(false), errorTerm(true)];
 /** Adds the terms a span's own fields make (kind, status, error), beside its attributes. */
 export function addSpanFieldTerms(terms: number[], kind: SpanKind, status: StatusCode): void {
   terms.push(KIND_HASHES[kind] as number, STATUS_HASHES[status] as number, ERROR_HASHES[status === StatusCode.ERROR ? 1 : 0] as number);
-}
-
-/** Where a condition's term may be found. */
-export type TermPlace = "anywhere" | "resource" | "span";
-
-/**
- * The term a condition needs and where, or null when it matches nothing at all (an `error` value
- * that is not a boolean).
- */
-export function conditionTerm(condition: TagCondition): { term: number; place: TermPlace } | null {
-  switch (condition.kind) {
-    case "attribute":
-      return { term: termHash(condition.key, condition.value), place: "anywhere" };
-    case "resource":
-      return { term: termHash(condition.key, condition.value), place: "resource" };
-    case "error":
-      return condition.value === null ? null : { term: errorTerm(condition.value), place: "span" };
-    case "spanKind":
-      return { term: kindTerm(condition.value), place: "span" };
-    case "status":
-      return { term: statusTerm(condition.value), place: "span" };
-    case "scopeName":
-      return { term: scopeNameTerm(condition.value), place: "span" };
-    case "scopeVersion":
-      return { term: scopeVersionTerm(condition.value), place: "span" };
-  }
 }

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { TraceSummary } from "../model/summary";
 import { micros } from "../model/time";
-import { traceIndexRecord } from "../storage/block-index";
 import { bloomHas } from "./bloom";
-import { decodeBlockEntries, encodeBlockEntries, SEARCH_BUDGET } from "./block-entries";
+import { decodeBlockEntries, encodeBlockEntries, SEARCH_BUDGET, traceIndexRecord } from "./block-entries";
 import { digestFromSummary, type TraceDigest } from "./search-entry";
 import { termHash } from "./terms";
 

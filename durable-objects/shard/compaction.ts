@@ -1,0 +1,165 @@
+/**
+ * Compaction: merges a shard's small blocks of one hour into one (or a few) large ones, so the
+ * number of blocks per tenant-hour stays bounded whatever the traffic looks like — a trickle of
+ * small requests makes many small blocks, a busy trace many segments; after compaction each hour
+ * of a shard is ceil(its bytes / TARGET_BLOCK_BYTES) blocks. A trace's segments in the merged
+ * blocks become one member (duplicates removed), re-compressed at a higher gzip level.
+ *
+ * Crash safety: the outputs are written (manifest rows first, as every block) before one
+ * transaction swaps them in for the inputs; the inputs' objects are deleted only after a grace
+ * period (garbage.ts), so a reader that resolved them a moment earlier still finds them. A crash
+ * at any point leaves either the inputs or the outputs live — never neither, never both.
+ */
+import { BlockBuilder, COMPACTION_GZIP_LEVEL, memberOf, readBlock, readFooter, splitSearchSection, type EncodedBlock } from "../../worker/trace-index/block-format";
+import { gunzipSync } from "node:zlib";
+import { REPLACED_GRACE_MS } from "./garbage";
+import type { BlockRow } from "./manifest";
+import { prepareTrace, yieldToEventLoop } from "./segment";
+import type { ShardStore } from "./store";
+
+export const WINDOW_MS = 60 * 60_000;
+/** A window is closed (no new level-0 blocks will join it) this long after it ends. */
+export const CLOSE_GRACE_MS = 2 * 60_000;
+/** An open window is compacted early once it has this many level-0 blocks. */
+export const EARLY_BLOCKS = 16;
+/** Compressed bytes a compacted block aims for; blocks this big are left alone. */
+export const TARGET_BLOCK_BYTES = 16 * 1024 * 1024;
+/** Compressed input bytes one compaction reads at most (its memory is about twice this). */
+export const MAX_INPUT_BYTES = 24 * 1024 * 1024;
+/** Traces between yields to the event loop. */
+const YIELD_EVERY = 50;
+
+export interface CompactionPlan {
+  window: number;
+  inputs: BlockRow[];
+}
+
+/** The oldest window worth compacting now, or null; and when one next may be. */
+export function planCompaction(store: ShardStore, now: number): { plan: CompactionPlan | null; nextCheck: number | null } {
+  let nextCheck: number | null = null;
+  for (const { window, blocks } of store.manifest.levelZeroWindows(WINDOW_MS)) {
+    const closesAt = window + WINDOW_MS + CLOSE_GRACE_MS;
+    const closed = closesAt <= now;
+    if (!closed && blocks < EARLY_BLOCKS) {
+      nextCheck = Math.min(nextCheck ?? Infinity, closesAt);
+      continue;
+    }
+    const small = store.manifest.inWindow(window, window + WINDOW_MS).filter((b) => b.bytes < TARGET_BLOCK_BYTES);
+    const inputs: BlockRow[] = [];
+    let bytes = 0;
+    for (const block of small) {
+      if (inputs.length >= 2 && bytes + block.bytes > MAX_INPUT_BYTES) break;
+      inputs.push(block);
+      bytes += block.bytes;
+    }
+    if (inputs.length >= 2) return { plan: { window, inputs }, nextCheck: now };
+  }
+  return { plan: null, nextCheck };
+}
+
+export interface CompactionResult {
+  inputs: number;
+  outputs: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+export async function compact(store: ShardStore, plan: CompactionPlan, now: number): Promise<CompactionResult> {
+  // Every input whole (one GET each), and its trace index from its own search section.
+  const segments = new Map<string, Uint8Array[]>();
+  const order: string[] = [];
+  let bytesRead = 0;
+  const present: BlockRow[] = [];
+  for (const input of plan.inputs) {
+    const body = await readBlock(store.bucket, input.key);
+    if (!body) {
+      // Gone from R2 (should not happen: only this object deletes its blocks). Leave it be.
+      console.error(`compaction: block ${input.key} is missing from R2; skipping it`);
+      continue;
+    }
+    bytesRead += body.byteLength;
+    present.push(input);
+    const footer = readFooter(body);
+    if (!footer) throw new Error(`compaction: block ${input.key} has no footer`);
+    const text = new TextDecoder().decode(gunzipSync(body.subarray(footer.search.at, footer.search.at + footer.search.length)));
+    const { traceIndex } = splitSearchSection(text);
+    for (let at = 0; at < traceIndex.length; at += 48) {
+      const traceId = traceIndex.slice(at, at + 32);
+      const offset = parseInt(traceIndex.slice(at + 32, at + 40), 16);
+      const length = parseInt(traceIndex.slice(at + 40, at + 48), 16);
+      let list = segments.get(traceId);
+      if (!list) {
+        segments.set(traceId, (list = []));
+        order.push(traceId);
+      }
+      // Keep the compressed member; decompress only when its trace is merged.
+      list.push(body.subarray(offset, offset + length));
+    }
+  }
+  if (present.length < 2) return { inputs: 0, outputs: 0, bytesRead, bytesWritten: 0 };
+
+  const created = Math.max(...present.map((b) => b.created));
+  const outputs: Array<{ id: number; key: string; block: EncodedBlock }> = [];
+  let builder = new BlockBuilder(COMPACTION_GZIP_LEVEL);
+  const finishOutput = async () => {
+    if (builder.traceCount === 0) return;
+    const block = builder.finish();
+    builder = new BlockBuilder(COMPACTION_GZIP_LEVEL);
+    const key = store.blockKey(1, created);
+    const id = store.manifest.begin(key, 1, created);
+    try {
+      await store.bucket.put(key, block.body);
+    } catch (error) {
+      store.abandonBlock(id, now);
+      throw error;
+    }
+    outputs.push({ id, key, block });
+  };
+  try {
+    for (const [i, traceId] of order.entries()) {
+      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
+      const parts = (segments.get(traceId) as Uint8Array[]).map((member) => memberOf(member, 0, member.byteLength));
+      segments.delete(traceId);
+      const trace = prepareTrace(traceId, concatBytes(parts));
+      if (trace) builder.add(trace);
+      if (builder.size >= TARGET_BLOCK_BYTES) await finishOutput();
+    }
+    await finishOutput();
+  } catch (error) {
+    // Outputs already written are abandoned (their objects become garbage); the inputs stay live.
+    for (const output of outputs) store.abandonBlock(output.id, now);
+    throw error;
+  }
+
+  let bytesWritten = 0;
+  store.transaction(() => {
+    const rowsBefore = store.sql.rowsWritten;
+    for (const output of outputs) {
+      store.manifest.commit(output.id, output.block);
+      store.ids.addRun(output.block.members.map((m) => ({ traceId: m.traceId, block: output.id, at: m.at, length: m.length })), created);
+      bytesWritten += output.block.body.byteLength;
+    }
+    store.manifest.delete(present.map((b) => b.id));
+    store.garbage.add(present.map((b) => b.key), now + REPLACED_GRACE_MS);
+    store.recordUsage(now, {
+      compactions: 1,
+      r2Gets: present.length,
+      r2Puts: outputs.length,
+      r2BytesWritten: bytesWritten,
+      // The transaction's rows, and each output's manifest row written before its PUT.
+      objectRowsWritten: store.sql.rowsWritten - rowsBefore + outputs.length,
+    });
+  });
+  return { inputs: present.length, outputs: outputs.length, bytesRead, bytesWritten };
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}

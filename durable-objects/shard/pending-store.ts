@@ -1,0 +1,277 @@
+/**
+ * Acknowledged spans not yet in R2, durable in the shard's SQLite, and the map of open traces.
+ *
+ * Rows: one per group commit (all appends that reached the object while the previous write was
+ * being made), never one per span; a row's body is its requests' OTLP slices back to back and
+ * `slices` says which trace each one belongs to, so the open-trace map is rebuilt after a restart
+ * without reading any spans. Rows never exceed the 2 MB row limit: slices are packed into rows of
+ * at most MAX_ROW_BYTES, and the Worker never sends a slice larger than that.
+ *
+ * Flushed rows are not deleted but reused: a DELETE now and an INSERT later are two rows written,
+ * an UPDATE of a free row is one. Which rows are free is written once per flush (meta 'free', as
+ * [slot, seq] pairs): a free row that is reused gets a new seq, so after a restart a row is free
+ * only if its seq is still the one recorded free — never a row written after the record.
+ */
+import { blob, placeholders, type GuardedSql } from "../../worker/storage/sql-guard";
+import type { ShardPart } from "../../worker/storage/shard-protocol";
+
+/** Body bytes plus slice-list bytes of one row: under the 2,000,000-byte limit with room to spare. */
+export const MAX_ROW_BYTES = 1_900_000;
+/** Free rows kept for reuse; more are deleted (their space would otherwise stay allocated). */
+const MAX_FREE_ROWS = 32;
+
+/** A slice of a trace in a pending row. */
+export interface PendingPart {
+  slot: number;
+  at: number;
+  length: number;
+  spans: number;
+}
+
+export interface OpenTrace {
+  /** When its first pending span arrived, and its last (ms, shard clock). */
+  firstSeen: number;
+  lastSeen: number;
+  /** Pending OTLP bytes and spans. */
+  bytes: number;
+  spans: number;
+  parts: PendingPart[];
+}
+
+/** What a row carried, counted into its day's usage when it is freed. */
+export interface RowInfo {
+  seq: number;
+  received: number;
+  appends: number;
+  spans: number;
+  bytes: number;
+  /** Parts of open traces still in it; at zero the row is free. */
+  users: number;
+}
+
+type StoredSlice = [traceId: string, at: number, length: number, spans: number];
+
+export class PendingStore {
+  readonly open = new Map<string, OpenTrace>();
+  private readonly rows = new Map<number, RowInfo>();
+  /** Free slot → its seq (as the row holds it) and when it was freed. */
+  private readonly free = new Map<number, { seq: number; freedAt: number }>();
+  private nextSeq = 1;
+  private nextSlot = 1;
+  /** Pending body bytes in live rows. */
+  bytes = 0;
+
+  constructor(private readonly sql: GuardedSql) {}
+
+  /** Rebuilds rows, free list and open traces from storage (after a restart). */
+  load(now: number): void {
+    const freeText = this.sql.first<{ value: string }>("SELECT value FROM meta WHERE key = 'free'")?.value;
+    const recordedFree = new Map<number, number>((freeText ? (JSON.parse(freeText) as Array<[number, number]>) : []).map(([slot, seq]) => [slot, seq]));
+    const rows = this.sql.all<{ slot: number; seq: number; received: number; appends: number; spans: number; slices: string; size: number }>(
+      "SELECT slot, seq, received, appends, spans, slices, length(body) AS size FROM pending_rows ORDER BY seq",
+    );
+    for (const row of rows) {
+      this.nextSeq = Math.max(this.nextSeq, row.seq + 1);
+      this.nextSlot = Math.max(this.nextSlot, row.slot + 1);
+      if (recordedFree.get(row.slot) === row.seq) {
+        this.free.set(row.slot, { seq: row.seq, freedAt: now });
+        continue;
+      }
+      const info: RowInfo = { seq: row.seq, received: row.received, appends: row.appends, spans: row.spans, bytes: row.size, users: 0 };
+      this.rows.set(row.slot, info);
+      this.bytes += row.size;
+      this.track(row.slot, info, JSON.parse(row.slices) as StoredSlice[]);
+    }
+  }
+
+  get rowCount(): number {
+    return this.rows.size;
+  }
+
+  /**
+   * Writes the parts durably (the caller's storage commit is what makes them durable) and opens
+   * their traces. Slices are packed into as few rows as fit.
+   */
+  write(parts: ShardPart[], now: number): void {
+    let chunks: Uint8Array[] = [];
+    let slices: StoredSlice[] = [];
+    let size = 0;
+    let listSize = 2;
+    let appends = 0;
+    let spans = 0;
+    const emit = () => {
+      if (slices.length === 0) return;
+      this.writeRow(concat(chunks, size), slices, appends, spans, now);
+      chunks = [];
+      slices = [];
+      size = 0;
+      listSize = 2;
+      appends = 0;
+      spans = 0;
+    };
+    for (const part of parts) {
+      appends++;
+      for (const [traceId, offset, length, count] of part.slices) {
+        const entrySize = traceId.length + 40;
+        if (slices.length > 0 && size + length + listSize + entrySize > MAX_ROW_BYTES) emit();
+        chunks.push(part.body.subarray(offset, offset + length));
+        slices.push([traceId, size, length, count]);
+        size += length;
+        listSize += entrySize;
+        spans += count;
+      }
+    }
+    emit();
+  }
+
+  private writeRow(body: Uint8Array, slices: StoredSlice[], appends: number, spans: number, now: number): void {
+    const seq = this.nextSeq++;
+    const list = JSON.stringify(slices);
+    const reuse = this.free.keys().next();
+    let slot: number;
+    if (!reuse.done) {
+      slot = reuse.value;
+      this.free.delete(slot);
+      this.sql.run(
+        "UPDATE pending_rows SET seq = ?, received = ?, appends = ?, spans = ?, slices = ?, body = ? WHERE slot = ?",
+        seq, now, appends, spans, list, blob(body), slot,
+      );
+    } else {
+      slot = this.nextSlot++;
+      this.sql.run(
+        "INSERT INTO pending_rows (slot, seq, received, appends, spans, slices, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        slot, seq, now, appends, spans, list, blob(body),
+      );
+    }
+    const info: RowInfo = { seq, received: now, appends, spans, bytes: body.byteLength, users: 0 };
+    this.rows.set(slot, info);
+    this.bytes += body.byteLength;
+    this.track(slot, info, slices);
+  }
+
+  private track(slot: number, info: RowInfo, slices: StoredSlice[]): void {
+    for (const [traceId, at, length, spans] of slices) {
+      const part = { slot, at, length, spans };
+      const open = this.open.get(traceId);
+      if (open) {
+        open.lastSeen = Math.max(open.lastSeen, info.received);
+        open.firstSeen = Math.min(open.firstSeen, info.received);
+        open.bytes += length;
+        open.spans += spans;
+        open.parts.push(part);
+      } else {
+        this.open.set(traceId, { firstSeen: info.received, lastSeen: info.received, bytes: length, spans, parts: [part] });
+      }
+      info.users++;
+    }
+  }
+
+  /** The bytes of some parts back to back: concatenated OTLP requests are one request. */
+  read(parts: PendingPart[], bodies = this.bodies(parts.map((p) => p.slot))): Uint8Array {
+    const pieces = parts.map((p) => (bodies.get(p.slot) as Uint8Array).subarray(p.at, p.at + p.length));
+    return concat(pieces, pieces.reduce((n, p) => n + p.byteLength, 0));
+  }
+
+  /** Row bodies by slot, each read once however many traces it holds. */
+  bodies(slots: number[]): Map<number, Uint8Array> {
+    const unique = [...new Set(slots)];
+    const bodies = new Map<number, Uint8Array>();
+    // 90 a statement: a statement may bind at most 100 values.
+    for (let i = 0; i < unique.length; i += 90) {
+      const chunk = unique.slice(i, i + 90);
+      for (const row of this.sql.all<{ slot: number; body: ArrayBuffer }>(`SELECT slot, body FROM pending_rows WHERE slot IN (${placeholders(chunk.length)})`, ...chunk)) {
+        bodies.set(row.slot, new Uint8Array(row.body));
+      }
+    }
+    return bodies;
+  }
+
+  /**
+   * Forgets flushed parts: traces with nothing left pending close, rows with no parts left become
+   * free. Records the free list in the same transaction as the caller's other writes; returns the
+   * rows freed, whose counts belong in usage. Must run inside the flush's storage transaction.
+   */
+  release(flushed: Map<string, PendingPart[]>, now: number): RowInfo[] {
+    const emptied: Array<[number, RowInfo]> = [];
+    for (const [slot, info] of this.releasedRows(flushed)) emptied.push([slot, info]);
+    const freeList: Array<[number, number]> = [...this.free].map(([slot, { seq }]) => [slot, seq]);
+    for (const [slot, info] of emptied) freeList.push([slot, info.seq]);
+    // Beyond MAX_FREE_ROWS, delete rather than keep: the free list stays small and storage shrinks.
+    const surplus = freeList.length > MAX_FREE_ROWS ? freeList.splice(0, freeList.length - MAX_FREE_ROWS) : [];
+    for (let i = 0; i < surplus.length; i += 90) {
+      const chunk = surplus.slice(i, i + 90).map(([slot]) => slot);
+      this.sql.run(`DELETE FROM pending_rows WHERE slot IN (${placeholders(chunk.length)})`, ...chunk);
+    }
+    this.sql.run("INSERT INTO meta (key, value) VALUES ('free', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(freeList));
+
+    // The writes succeeded: now change memory (a failed write above leaves it as it was).
+    for (const [traceId, parts] of flushed) {
+      const open = this.open.get(traceId);
+      if (!open) continue;
+      const gone = new Set(parts);
+      open.parts = open.parts.filter((part) => !gone.has(part));
+      for (const part of parts) {
+        open.bytes -= part.length;
+        open.spans -= part.spans;
+      }
+      if (open.parts.length === 0) this.open.delete(traceId);
+    }
+    const kept = new Set(freeList.map(([slot]) => slot));
+    for (const [slot] of surplus) this.free.delete(slot);
+    for (const [slot, info] of emptied) {
+      this.rows.delete(slot);
+      this.bytes -= info.bytes;
+      if (kept.has(slot)) this.free.set(slot, { seq: info.seq, freedAt: now });
+    }
+    return emptied.map(([, info]) => info);
+  }
+
+  /** Rows whose every part is in `flushed`, without changing anything yet. */
+  private releasedRows(flushed: Map<string, PendingPart[]>): Map<number, RowInfo> {
+    const leaving = new Map<number, number>();
+    for (const parts of flushed.values()) for (const { slot } of parts) leaving.set(slot, (leaving.get(slot) ?? 0) + 1);
+    const emptied = new Map<number, RowInfo>();
+    for (const [slot, count] of leaving) {
+      const info = this.rows.get(slot);
+      if (!info) continue;
+      info.users -= count;
+      if (info.users <= 0) emptied.set(slot, info);
+    }
+    // Restore: the caller's transaction decides; memory changes only after it succeeded.
+    for (const [slot, count] of leaving) {
+      const info = this.rows.get(slot);
+      if (info) info.users += count;
+    }
+    return emptied;
+  }
+
+  /** Deletes free rows freed before `before`: flushed spans should not linger in a reusable row. */
+  purgeFree(before: number): number {
+    const old = [...this.free].filter(([, f]) => f.freedAt < before).map(([slot]) => slot);
+    if (old.length === 0) return 0;
+    for (let i = 0; i < old.length; i += 90) {
+      const chunk = old.slice(i, i + 90);
+      this.sql.run(`DELETE FROM pending_rows WHERE slot IN (${placeholders(chunk.length)})`, ...chunk);
+    }
+    for (const slot of old) this.free.delete(slot);
+    const freeList = [...this.free].map(([slot, { seq }]) => [slot, seq]);
+    this.sql.run("INSERT INTO meta (key, value) VALUES ('free', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(freeList));
+    return old.length;
+  }
+
+  /** Rows of live data: their counts not yet in usage_days. */
+  liveRows(): RowInfo[] {
+    return [...this.rows.values()];
+  }
+}
+
+export function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}

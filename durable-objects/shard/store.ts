@@ -1,0 +1,77 @@
+/**
+ * Everything a trace shard keeps, as one object the shard's parts (flush, compaction, retention,
+ * archive) work through: its guarded SQLite, the tables' modules and its R2 bucket.
+ */
+import type { DayCounts } from "../../worker/storage/usage";
+import { utcDay } from "../../worker/storage/usage";
+import type { GuardedSql } from "../../worker/storage/sql-guard";
+import { Catalog } from "./catalog";
+import { Garbage } from "./garbage";
+import { IdIndex } from "./id-index";
+import { Manifest } from "./manifest";
+import { PendingStore } from "./pending-store";
+import { DayTally, UsageDays } from "./usage-days";
+
+export class ShardStore {
+  readonly pending: PendingStore;
+  readonly manifest: Manifest;
+  readonly ids: IdIndex;
+  readonly catalog: Catalog;
+  readonly usageDays: UsageDays;
+  readonly garbage: Garbage;
+  /** Counts of work done outside any transaction (alarms set), written with the next one. */
+  private unrecorded = new DayTally();
+
+  constructor(
+    readonly sql: GuardedSql,
+    readonly bucket: R2Bucket,
+    private readonly storage: DurableObjectStorage,
+    /** R2 key prefix of everything this shard writes: "<tenant>/<shard>/". */
+    readonly prefix: string,
+  ) {
+    this.pending = new PendingStore(sql);
+    this.manifest = new Manifest(sql);
+    this.ids = new IdIndex(sql);
+    this.catalog = new Catalog(sql);
+    this.usageDays = new UsageDays(sql);
+    this.garbage = new Garbage(sql);
+  }
+
+  /** Runs `fn` as one SQLite transaction: all of its writes, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.storage.transactionSync(fn);
+  }
+
+  blockKey(level: number, created: number): string {
+    const unique = crypto.randomUUID().slice(0, 8);
+    return `${this.prefix}b/${utcDay(created)}/${created}-${level}-${unique}`;
+  }
+
+  archiveKey(traceId: string): string {
+    return `${this.prefix}archive/${traceId}`;
+  }
+
+  /** A block whose write failed: its row goes, its object (if the PUT landed after all) becomes garbage. */
+  abandonBlock(id: number, now: number): void {
+    const key = this.manifest.abandon(id);
+    if (key) this.garbage.add([key], now);
+  }
+
+  /** Adds counts to `now`'s day, with anything unrecorded. Call inside a transaction. */
+  recordUsage(now: number, counts: Partial<DayCounts>, tally = new DayTally()): void {
+    tally.add(utcDay(now), counts);
+    for (const [day, part] of this.unrecorded.byDay) tally.add(day, part);
+    this.usageDays.add(tally.byDay);
+    this.unrecorded = new DayTally();
+  }
+
+  /** Counts for work that wrote rows outside a transaction (e.g. an alarm set). */
+  noteUnrecorded(now: number, counts: Partial<DayCounts>): void {
+    this.unrecorded.add(utcDay(now), counts);
+  }
+
+  /** What is recorded nowhere yet: for usage reports between flushes. */
+  unrecordedDays(): Map<string, Partial<DayCounts>> {
+    return this.unrecorded.byDay;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What the Worker and a trace shard (durable-objects/trace-shard.ts) say to each other over RPC.
+ * Both sides depend on this file; neither imports the other.
+ */
+import type { PendingIndex } from "../trace-index/pending-index";
+import type { Extent } from "../trace-index/block-format";
+import type { StorageUsage, UsageDay } from "./usage";
+
+/** The tenant settings a shard acts on (from the tenant directory, passed with every call). */
+export interface ShardConfig {
+  tenantId: string;
+  retentionDays: number;
+}
+
+/**
+ * One request's spans for one shard: slices of OTLP protobuf back to back, one or more per trace
+ * (a trace's spans are cut into slices of at most MAX_SLICE_BYTES so no stored row can outgrow
+ * the 2 MB limit).
+ */
+export interface ShardPart {
+  body: Uint8Array;
+  /** [traceId, byte offset, byte length, span count] for each slice in `body`. */
+  slices: Array<[string, number, number, number]>;
+  spanCount: number;
+}
+
+/** A slice never exceeds this, unless it is a single span (MAX_SPAN_BYTES bounds those). */
+export const MAX_SLICE_BYTES = 512 * 1024;
+/** A span larger than this is refused at ingest (partial success): it could not be stored in a row. */
+export const MAX_SPAN_BYTES = 1_500_000;
+/**
+ * The most OTLP bytes one trace may hold. Spans beyond it are refused (partial success) while the
+ * trace stays readable: a trace is read, assembled and shown whole, and one without bound would
+ * exhaust a reader's 128 MB.
+ */
+export const MAX_TRACE_BYTES = 16 * 1024 * 1024;
+
+export interface AppendResult {
+  /** Spans refused because their trace reached MAX_TRACE_BYTES. */
+  refusedSpans: number;
+  refusedMessage: string;
+}
+
+/** A stored copy of (part of) a trace: one member of one block. */
+export interface SegmentLocation extends Extent {
+  key: string;
+}
+
+/**
+ * Everything a shard holds of one trace, as of one moment: the shard answers from one
+ * synchronous read of its state, so a flush moving spans from pending rows to R2 cannot make a
+ * concurrent read miss them.
+ */
+export interface TraceCopies {
+  pending: Uint8Array | null;
+  segments: SegmentLocation[];
+}
+
+/** Optional bounds on when a trace ran (Jaeger v3's start/end hints), µs. */
+export interface TimeHints {
+  startUs?: number;
+  endUs?: number;
+}
+
+/** What search asks a shard for: blocks that may hold a match. */
+export interface BlockFilter {
+  startUs: number;
+  endUs: number;
+  service: string;
+  operation: string;
+  /** Terms every matching span needs (tested against each block's filter). */
+  terms: number[];
+}
+
+/** A block search may visit, without its index (read from R2 on demand). */
+export interface BlockRef {
+  key: string;
+  shard: number;
+  maxStartUs: number;
+  search: Extent;
+  terms: Extent | null;
+}
+
+export interface ShardSearchPlan {
+  blocks: BlockRef[];
+  pending: PendingIndex;
+}
+
+export interface ShardCatalog {
+  /** [service, operation, span kind (-1 unknown)]. */
+  operations: Array<[string, string, number]>;
+}
+
+export interface ShardUsageReport {
+  usage: StorageUsage;
+  openTraces: number;
+  days: UsageDay[];
+}
+
+/** Thrown (by name, across RPC) when the shard's tenant is gone or going. */
+export const TENANT_GONE = "TenantGone";

@@ -1,6 +1,7 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
+export default defineConfig(async () => ({
   test: {
     projects: [
       {
@@ -8,10 +9,23 @@ export default defineConfig({
         test: { name: "unit", include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "web/src/**/*.test.ts"], environment: "node" },
       },
       {
+        // Inside workerd (the Worker, trace shards, D1, R2 in one process), where a test can reach
+        // into a Durable Object, drive its clock and run its alarm: compaction, retention, flush
+        // floors and failures without sleeping.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ADMIN_TOKEN: "workers-test-admin-token" } },
+          }),
+        ],
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"], setupFiles: ["test/workers/setup.ts"], testTimeout: 120_000 },
+      },
+      {
         // The real product under wrangler dev: workerd, D1, R2, Durable Objects, real OTel exporters.
         test: {
           name: "e2e",
           include: ["test/**/*.test.ts"],
+          exclude: ["test/workers/**"],
           environment: "node",
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 60_000,
@@ -22,4 +36,4 @@ export default defineConfig({
       },
     ],
   },
-});
+}));

@@ -268,7 +268,7 @@ export class TraceShard extends DurableObject<Env> {
     const copies = await this.lookup(config, traceId);
     const parts: Uint8Array[] = [];
     for (const segment of copies.segments) {
-      const bytes = await readMember(this.env.TRACES, segment.key, segment.at, segment.length);
+      const bytes = await readMember(this.store.bucket, segment.key, segment.at, segment.length);
       if (bytes) parts.push(bytes);
     }
     if (copies.pending) parts.push(copies.pending);
@@ -281,7 +281,7 @@ export class TraceShard extends DurableObject<Env> {
     const first = member.members[0] as { at: number; length: number };
     const key = this.store.archiveKey(traceId);
     // The object is a block of one trace: the same format readers and compaction know.
-    await this.env.TRACES.put(key, member.body);
+    await this.store.bucket.put(key, member.body);
     this.sql.run(
       "INSERT INTO archived (trace_id, key, bytes, created) VALUES (?, ?, ?, ?) ON CONFLICT (trace_id) DO UPDATE SET key = excluded.key, bytes = excluded.bytes, created = excluded.created",
       traceId, key, first.length, this.clock(),
@@ -337,7 +337,7 @@ export class TraceShard extends DurableObject<Env> {
       }
     };
     await step("garbage collection", async () => {
-      await this.store.garbage.collect(this.env.TRACES, this.clock());
+      await this.store.garbage.collect(this.store.bucket, this.clock());
       return this.store.garbage.nextDue();
     });
     await step("flush", () => this.flushStep());
@@ -423,9 +423,9 @@ export class TraceShard extends DurableObject<Env> {
       const key = this.store.blockKey(0, now);
       blockId = this.store.manifest.begin(key, 0, now);
       try {
-        await this.env.TRACES.put(key, block.body);
+        await this.store.bucket.put(key, block.body);
       } catch (error) {
-        this.store.abandonBlock(blockId, this.clock());
+        await this.store.abandonBlock(blockId, this.clock());
         throw error;
       }
     }
@@ -465,7 +465,7 @@ export class TraceShard extends DurableObject<Env> {
   private async compactionStep(): Promise<number | null> {
     const now = this.clock();
     if (now < this.compactionRetryAt) return this.compactionRetryAt;
-    const { plan, nextCheck } = planCompaction(this.store, now);
+    const { plan, nextCheck } = planCompaction(this.store, now, this.compactionWindowMs());
     if (!plan) return nextCheck;
     try {
       const result = await compact(this.store, plan, now);
@@ -508,7 +508,7 @@ export class TraceShard extends DurableObject<Env> {
         this.store.recordUsage(now, { blocksExpired: expired.length, objectRowsWritten: this.sql.rowsWritten - rowsBefore });
       }
     });
-    if (expired.length) await this.store.garbage.collect(this.env.TRACES, now);
+    if (expired.length) await this.store.garbage.collect(this.store.bucket, now);
     if (expired.length === 1_000) return now;
     const oldest = this.store.manifest.oldestCreated();
     return oldest === null ? null : oldest + this.retentionDays * DAY_MS;
@@ -516,9 +516,9 @@ export class TraceShard extends DurableObject<Env> {
 
   private async destroyStep(): Promise<void> {
     try {
-      const listed = await this.env.TRACES.list({ prefix: this.store.prefix, limit: DESTROY_BATCH });
+      const listed = await this.store.bucket.list({ prefix: this.store.prefix, limit: DESTROY_BATCH });
       if (listed.objects.length > 0) {
-        await this.env.TRACES.delete(listed.objects.map((o) => o.key));
+        await this.store.bucket.delete(listed.objects.map((o) => o.key));
         await this.setAlarm(this.clock());
         return;
       }
@@ -586,6 +586,12 @@ export class TraceShard extends DurableObject<Env> {
   private blockWaitMs(): number {
     const seconds = Number(this.env.TRACE_BLOCK_WAIT_SECONDS);
     return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 30) * 1000;
+  }
+
+  /** Compaction merges the blocks of windows this long (TRACE_COMPACTION_WINDOW_SECONDS, default an hour). */
+  private compactionWindowMs(): number {
+    const seconds = Number(this.env.TRACE_COMPACTION_WINDOW_SECONDS);
+    return (Number.isFinite(seconds) && seconds > 0 ? seconds : 3600) * 1000;
   }
 
   private async setAlarm(at: number): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Compaction: merges a shard's small blocks of one hour into one (or a few) large ones, so the
+ * Compaction: merges a shard's small blocks of one hour (TRACE_COMPACTION_WINDOW_SECONDS) into one (or a few) large ones, so the
  * number of blocks per tenant-hour stays bounded whatever the traffic looks like — a trickle of
  * small requests makes many small blocks, a busy trace many segments; after compaction each hour
  * of a shard is ceil(its bytes / TARGET_BLOCK_BYTES) blocks. A trace's segments in the merged
@@ -17,7 +17,6 @@ import type { BlockRow } from "./manifest";
 import { prepareTrace, yieldToEventLoop } from "./segment";
 import type { ShardStore } from "./store";
 
-export const WINDOW_MS = 60 * 60_000;
 /** A window is closed (no new level-0 blocks will join it) this long after it ends. */
 export const CLOSE_GRACE_MS = 2 * 60_000;
 /** An open window is compacted early once it has this many level-0 blocks. */
@@ -35,16 +34,17 @@ export interface CompactionPlan {
 }
 
 /** The oldest window worth compacting now, or null; and when one next may be. */
-export function planCompaction(store: ShardStore, now: number): { plan: CompactionPlan | null; nextCheck: number | null } {
+export function planCompaction(store: ShardStore, now: number, windowMs: number): { plan: CompactionPlan | null; nextCheck: number | null } {
   let nextCheck: number | null = null;
-  for (const { window, blocks } of store.manifest.levelZeroWindows(WINDOW_MS)) {
-    const closesAt = window + WINDOW_MS + CLOSE_GRACE_MS;
+  const grace = Math.min(CLOSE_GRACE_MS, windowMs);
+  for (const { window, blocks } of store.manifest.levelZeroWindows(windowMs)) {
+    const closesAt = window + windowMs + grace;
     const closed = closesAt <= now;
     if (!closed && blocks < EARLY_BLOCKS) {
       nextCheck = Math.min(nextCheck ?? Infinity, closesAt);
       continue;
     }
-    const small = store.manifest.inWindow(window, window + WINDOW_MS).filter((b) => b.bytes < TARGET_BLOCK_BYTES);
+    const small = store.manifest.inWindow(window, window + windowMs).filter((b) => b.bytes < TARGET_BLOCK_BYTES);
     const inputs: BlockRow[] = [];
     let bytes = 0;
     for (const block of small) {
@@ -110,7 +110,7 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
     try {
       await store.bucket.put(key, block.body);
     } catch (error) {
-      store.abandonBlock(id, now);
+      await store.abandonBlock(id, now);
       throw error;
     }
     outputs.push({ id, key, block });
@@ -127,7 +127,7 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
     await finishOutput();
   } catch (error) {
     // Outputs already written are abandoned (their objects become garbage); the inputs stay live.
-    for (const output of outputs) store.abandonBlock(output.id, now);
+    for (const output of outputs) await store.abandonBlock(output.id, now);
     throw error;
   }
 

@@ -159,8 +159,9 @@ export class Manifest {
   /** Creation times of live level-0 blocks, to find windows worth compacting. */
   levelZeroWindows(windowMs: number): Array<{ window: number; blocks: number; bytes: number }> {
     return this.sql.all<{ window: number; blocks: number; bytes: number }>(
-      "SELECT (created / ?) * ? AS window, count(*) AS blocks, sum(bytes) AS bytes FROM blocks WHERE state = ? AND level = 0 GROUP BY window ORDER BY window",
-      windowMs, windowMs, BlockState.live,
+      // `%` works on integers whatever type the bound value arrives as (JS numbers may bind as REAL).
+      "SELECT created - created % ? AS window, count(*) AS blocks, sum(bytes) AS bytes FROM blocks WHERE state = ? AND level = 0 GROUP BY window ORDER BY window",
+      windowMs, BlockState.live,
     );
   }
 

@@ -24,7 +24,8 @@ export class ShardStore {
 
   constructor(
     readonly sql: GuardedSql,
-    readonly bucket: R2Bucket,
+    /** Where blocks go (tests wrap it to inject failures). */
+    public bucket: R2Bucket,
     private readonly storage: DurableObjectStorage,
     /** R2 key prefix of everything this shard writes: "<tenant>/<shard>/". */
     readonly prefix: string,
@@ -51,10 +52,20 @@ export class ShardStore {
     return `${this.prefix}archive/${traceId}`;
   }
 
-  /** A block whose write failed: its row goes, its object (if the PUT landed after all) becomes garbage. */
-  abandonBlock(id: number, now: number): void {
+  /**
+   * A block whose write failed: its row goes, and its object — which may exist, if the PUT landed
+   * before failing — is deleted now, or by the garbage collector if R2 refuses that too.
+   */
+  async abandonBlock(id: number, now: number): Promise<void> {
     const key = this.manifest.abandon(id);
-    if (key) this.garbage.add([key], now);
+    if (!key) return;
+    this.garbage.add([key], now);
+    try {
+      await this.bucket.delete(key);
+      this.sql.run("DELETE FROM garbage WHERE key = ?", key);
+    } catch {
+      // Left to the garbage collector, which retries with every alarm.
+    }
   }
 
   /** Adds counts to `now`'s day, with anything unrecorded. Call inside a transaction. */

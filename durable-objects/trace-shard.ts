@@ -16,7 +16,7 @@
  * and no alarm.
  */
 import { DurableObject } from "cloudflare:workers";
-import { BlockBuilder, FLUSH_GZIP_LEVEL, readMember } from "../worker/trace-index/block-format";
+import { BlockBuilder, RAW, readExtent, readMember } from "../worker/trace-index/block-format";
 import { indexOpenTraces } from "../worker/trace-index/pending-index";
 import { emptyUsage, type DayCounts, type StorageUsage, type UsageDay, emptyDay, addDay, utcDay } from "../worker/storage/usage";
 import { GuardedSql } from "../worker/storage/sql-guard";
@@ -39,7 +39,7 @@ import { REPLACED_GRACE_MS } from "./shard/garbage";
 import type { PendingPart } from "./shard/pending-store";
 import { concat } from "./shard/pending-store";
 import { createSchema } from "./shard/schema";
-import { prepareTrace, yieldToEventLoop } from "./shard/segment";
+import { digestOnly, prepareTrace, yieldToEventLoop } from "./shard/segment";
 import { ShardStore } from "./shard/store";
 import { DayTally, USAGE_DAYS_KEPT } from "./shard/usage-days";
 
@@ -208,7 +208,7 @@ export class TraceShard extends DurableObject<Env> {
       if (!block) continue;
       if (hints.startUs !== undefined && block.maxEndUs < hints.startUs) continue;
       if (hints.endUs !== undefined && block.minStartUs > hints.endUs) continue;
-      segments.push({ key: block.key, at: location.at, length: location.length });
+      segments.push({ key: block.key, at: location.at, length: location.length, dictionary: block.dictionary });
     }
     const archived = this.sql.first<{ key: string; bytes: number }>("SELECT key, bytes FROM archived WHERE trace_id = ?", traceId);
     if (archived) segments.push({ key: archived.key, at: 0, length: archived.bytes });
@@ -268,14 +268,15 @@ export class TraceShard extends DurableObject<Env> {
     const copies = await this.lookup(config, traceId);
     const parts: Uint8Array[] = [];
     for (const segment of copies.segments) {
-      const bytes = await readMember(this.store.bucket, segment.key, segment.at, segment.length);
+      const dictionary = segment.dictionary ? await readExtent(this.store.bucket, segment.key, segment.dictionary) : null;
+      const bytes = await readMember(this.store.bucket, segment.key, segment.at, segment.length, dictionary);
       if (bytes) parts.push(bytes);
     }
     if (copies.pending) parts.push(copies.pending);
     if (parts.length === 0) return false;
     const trace = prepareTrace(traceId, concat(parts, parts.reduce((n, p) => n + p.byteLength, 0)));
     if (!trace) return false;
-    const builder = new BlockBuilder(FLUSH_GZIP_LEVEL);
+    const builder = new BlockBuilder({ kind: "gzip", level: 6 });
     builder.add(trace);
     const member = builder.finish();
     const first = member.members[0] as { at: number; length: number };
@@ -409,11 +410,14 @@ export class TraceShard extends DurableObject<Env> {
       if (open) flushed.set(traceId, [...open.parts]);
     }
     const bodies = pending.bodies([...flushed.values()].flat().map((p) => p.slot));
-    const builder = new BlockBuilder(FLUSH_GZIP_LEVEL);
+    const builder = new BlockBuilder(RAW);
     let i = 0;
     for (const [traceId, parts] of flushed) {
       if (++i % 100 === 0) await yieldToEventLoop();
-      const trace = prepareTrace(traceId, pending.read(parts, bodies));
+      const bytes = pending.read(parts, bodies);
+      // One slice of one request holds each span once: only traces pieced together from several
+      // requests (where an exporter's retry may repeat spans) need the duplicate pass.
+      const trace = parts.length === 1 ? digestOnly(traceId, bytes) : prepareTrace(traceId, bytes);
       if (trace) builder.add(trace);
     }
     bodies.clear();
@@ -602,3 +606,4 @@ export class TraceShard extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(at);
   }
 }
+

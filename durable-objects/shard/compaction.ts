@@ -10,11 +10,11 @@
  * period (garbage.ts), so a reader that resolved them a moment earlier still finds them. A crash
  * at any point leaves either the inputs or the outputs live — never neither, never both.
  */
-import { BlockBuilder, COMPACTION_GZIP_LEVEL, memberOf, readBlock, readFooter, splitSearchSection, type EncodedBlock } from "../../worker/trace-index/block-format";
+import { BlockBuilder, decodeMember, readBlock, readFooter, sampleDictionary, splitSearchSection, type EncodedBlock } from "../../worker/trace-index/block-format";
 import { gunzipSync } from "node:zlib";
 import { REPLACED_GRACE_MS } from "./garbage";
 import type { BlockRow } from "./manifest";
-import { prepareTrace, yieldToEventLoop } from "./segment";
+import { digestOnly, prepareTrace, yieldToEventLoop } from "./segment";
 import type { ShardStore } from "./store";
 
 /** A window is closed (no new level-0 blocks will join it) this long after it ends. */
@@ -27,6 +27,16 @@ export const TARGET_BLOCK_BYTES = 16 * 1024 * 1024;
 export const MAX_INPUT_BYTES = 24 * 1024 * 1024;
 /** Traces between yields to the event loop. */
 const YIELD_EVERY = 50;
+/** zlib level for compacted members: written once, stored for the retention period. */
+const COMPACTION_LEVEL = 6;
+/** Traces, spread over the inputs, that a compacted block's dictionary is sampled from. */
+const DICTIONARY_SAMPLES = 8;
+
+/** A trace's segment in an input block: its member as stored, and the dictionary it needs. */
+interface Segment {
+  member: Uint8Array;
+  dictionary: Uint8Array | null;
+}
 
 export interface CompactionPlan {
   window: number;
@@ -48,11 +58,12 @@ export function planCompaction(store: ShardStore, now: number, windowMs: number)
     const inputs: BlockRow[] = [];
     let bytes = 0;
     for (const block of small) {
-      if (inputs.length >= 2 && bytes + block.bytes > MAX_INPUT_BYTES) break;
+      if (inputs.length >= 1 && bytes + block.bytes > MAX_INPUT_BYTES) break;
       inputs.push(block);
       bytes += block.bytes;
     }
-    if (inputs.length >= 2) return { plan: { window, inputs }, nextCheck: now };
+    // Level-0 blocks hold raw members: even a window's only block is rewritten, compressed.
+    if (inputs.some((b) => b.level === 0)) return { plan: { window, inputs }, nextCheck: now };
   }
   return { plan: null, nextCheck };
 }
@@ -66,7 +77,7 @@ export interface CompactionResult {
 
 export async function compact(store: ShardStore, plan: CompactionPlan, now: number): Promise<CompactionResult> {
   // Every input whole (one GET each), and its trace index from its own search section.
-  const segments = new Map<string, Uint8Array[]>();
+  const segments = new Map<string, Segment[]>();
   const order: string[] = [];
   let bytesRead = 0;
   const present: BlockRow[] = [];
@@ -81,6 +92,7 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
     present.push(input);
     const footer = readFooter(body);
     if (!footer) throw new Error(`compaction: block ${input.key} has no footer`);
+    const dictionary = footer.dictionary ? body.subarray(footer.dictionary.at, footer.dictionary.at + footer.dictionary.length) : null;
     const text = new TextDecoder().decode(gunzipSync(body.subarray(footer.search.at, footer.search.at + footer.search.length)));
     const { traceIndex } = splitSearchSection(text);
     for (let at = 0; at < traceIndex.length; at += 48) {
@@ -92,19 +104,27 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
         segments.set(traceId, (list = []));
         order.push(traceId);
       }
-      // Keep the compressed member; decompress only when its trace is merged.
-      list.push(body.subarray(offset, offset + length));
+      // Keep the member as stored; decode it only when its trace is written.
+      list.push({ member: body.subarray(offset, offset + length), dictionary });
     }
   }
-  if (present.length < 2) return { inputs: 0, outputs: 0, bytesRead, bytesWritten: 0 };
+  if (present.length === 0) return { inputs: 0, outputs: 0, bytesRead, bytesWritten: 0 };
 
   const created = Math.max(...present.map((b) => b.created));
   const outputs: Array<{ id: number; key: string; block: EncodedBlock }> = [];
-  let builder = new BlockBuilder(COMPACTION_GZIP_LEVEL);
+  // The output's dictionary: pieces of traces spread over the whole input.
+  const step = Math.max(1, Math.floor(order.length / DICTIONARY_SAMPLES));
+  const samples: Uint8Array[] = [];
+  for (let i = 0; i < order.length && samples.length < DICTIONARY_SAMPLES; i += step) {
+    const first = (segments.get(order[i] as string) as Segment[])[0] as Segment;
+    samples.push(decodeMember(first.member, first.dictionary));
+  }
+  const codec = { kind: "zlib", level: COMPACTION_LEVEL, dictionary: sampleDictionary(samples) } as const;
+  let builder = new BlockBuilder(codec);
   const finishOutput = async () => {
     if (builder.traceCount === 0) return;
     const block = builder.finish();
-    builder = new BlockBuilder(COMPACTION_GZIP_LEVEL);
+    builder = new BlockBuilder(codec);
     const key = store.blockKey(1, created);
     const id = store.manifest.begin(key, 1, created);
     try {
@@ -118,9 +138,10 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
   try {
     for (const [i, traceId] of order.entries()) {
       if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
-      const parts = (segments.get(traceId) as Uint8Array[]).map((member) => memberOf(member, 0, member.byteLength));
+      const parts = (segments.get(traceId) as Segment[]).map((s) => decodeMember(s.member, s.dictionary));
       segments.delete(traceId);
-      const trace = prepareTrace(traceId, concatBytes(parts));
+      // A single segment was deduplicated when it was written; several are merged and deduplicated now.
+      const trace = parts.length === 1 ? digestOnly(traceId, parts[0] as Uint8Array) : prepareTrace(traceId, concatBytes(parts));
       if (trace) builder.add(trace);
       if (builder.size >= TARGET_BLOCK_BYTES) await finishOutput();
     }

@@ -23,6 +23,15 @@ export function prepareTrace(traceId: string, bytes: Uint8Array): BlockTrace | n
   }
 }
 
+/** A trace known to hold no duplicate spans (one slice of one request): only its digest to compute. */
+export function digestOnly(traceId: string, bytes: Uint8Array): BlockTrace | null {
+  try {
+    return { traceId, bytes, digest: digestOtlp(traceId, bytes) };
+  } catch {
+    return prepareTrace(traceId, bytes);
+  }
+}
+
 /** Lets queued requests (appends, reads) run between stretches of CPU work. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

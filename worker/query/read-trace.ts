@@ -6,7 +6,7 @@
  */
 import type { SpanBatch, Trace } from "../model/span";
 import { decodeProtobufRequest } from "../otlp/protobuf-decode";
-import { readMember } from "../trace-index/block-format";
+import { decodeMember, readExtent, type Extent } from "../trace-index/block-format";
 import { TENANT_GONE, type SegmentLocation, type TimeHints } from "../storage/shard-protocol";
 import { readShards, shardStub } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
@@ -22,18 +22,44 @@ export async function readTraceParts(env: Env, config: TenantConfig, traceId: st
   const copies = await Promise.all(readShards(config, traceId).map((shard) => shardStub(env, config.tenantId, shard).lookup(shardConfig(config), traceId, hints)));
   const segments = copies.flatMap((c) => c.segments);
   const stored = await readMembers(env.TRACES, segments);
-  for (const copy of copies) if (copy.pending) stored.push(decodeMember(copy.pending));
+  for (const copy of copies) if (copy.pending) stored.push(decodeSpans(copy.pending));
   return stored;
 }
 
 /** Stored copies, read in parallel; a member whose block is gone (expired, compacted) is skipped. */
 export async function readMembers(bucket: R2Bucket, segments: SegmentLocation[]): Promise<SpanBatch[]> {
-  const members = await Promise.all(segments.map((s) => readMember(bucket, s.key, s.at, s.length)));
-  return members.filter((bytes): bytes is Uint8Array => bytes !== null).map(decodeMember);
+  const members = await Promise.all(
+    segments.map(async (s) => {
+      const [member, dictionary] = await Promise.all([readExtent(bucket, s.key, s), s.dictionary ? blockDictionary(bucket, s.key, s.dictionary) : null]);
+      return member && decodeMember(member, dictionary);
+    }),
+  );
+  return members.filter((bytes): bytes is Uint8Array => bytes !== null).map(decodeSpans);
 }
 
-export function decodeMember(bytes: Uint8Array): SpanBatch {
+export function decodeSpans(bytes: Uint8Array): SpanBatch {
   return decodeProtobufRequest(bytes).batch;
+}
+
+/**
+ * Compacted blocks' dictionaries (32 KB each), kept per isolate: blocks never change, and reading
+ * many traces of one block (a search page) fetches its dictionary once.
+ */
+const dictionaries = new Map<string, Promise<Uint8Array | null>>();
+const DICTIONARIES_CACHED = 256;
+
+function blockDictionary(bucket: R2Bucket, key: string, extent: Extent): Promise<Uint8Array | null> {
+  let hit = dictionaries.get(key);
+  if (hit) {
+    dictionaries.delete(key);
+    dictionaries.set(key, hit);
+    return hit;
+  }
+  hit = readExtent(bucket, key, extent);
+  void hit.then((bytes) => bytes === null && dictionaries.delete(key)).catch(() => dictionaries.delete(key));
+  dictionaries.set(key, hit);
+  if (dictionaries.size > DICTIONARIES_CACHED) dictionaries.delete(dictionaries.keys().next().value as string);
+  return hit;
 }
 
 /** What a shard needs to know of its tenant on every call. */

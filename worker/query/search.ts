@@ -20,7 +20,7 @@ import { allShards, shardStub } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
 import { cacheBlock, cachedBlock, growCachedBlock } from "./block-cache";
 import { judge, planQuery, Verdict, type QueryPlan } from "./prefilter";
-import { decodeMember, readMembers, shardConfig } from "./read-trace";
+import { decodeSpans, readMembers, shardConfig } from "./read-trace";
 import type { SearchQuery } from "./search-query";
 import { assembleTrace } from "./assemble";
 import { traceMatches } from "./span-match";
@@ -147,7 +147,7 @@ class Search {
         }
         candidate.verdict = Math.max(candidate.verdict, verdict) as Verdict;
       }
-      if (ref) candidate.copies.push({ key: ref.key, at: trace.offset, length: trace.length });
+      if (ref) candidate.copies.push({ key: ref.key, at: trace.offset, length: trace.length, dictionary: ref.dictionary });
     }
   }
 
@@ -197,7 +197,7 @@ class Search {
     const pendingKey = `pending:${candidate.traceId}`;
     if (shard !== undefined && !this.decoded.has(pendingKey)) {
       const copies = await shardStub(this.env, this.config.tenantId, shard).lookup(shardConfig(this.config), candidate.traceId);
-      this.decoded.set(pendingKey, copies.pending ? decodeMember(copies.pending) : { resources: [], scopes: [], spans: [] });
+      this.decoded.set(pendingKey, copies.pending ? decodeSpans(copies.pending) : { resources: [], scopes: [], spans: [] });
       this.stats.tracesRead += copies.pending ? 1 : 0;
       const known = new Set(candidate.copies.map(locationKey));
       for (const segment of copies.segments) if (!known.has(locationKey(segment))) candidate.copies.push(segment);

@@ -41,9 +41,10 @@ export interface AppendResult {
   refusedMessage: string;
 }
 
-/** A stored copy of (part of) a trace: one member of one block. */
+/** A stored copy of (part of) a trace: one member of one block (and the block's dictionary, if its members need one). */
 export interface SegmentLocation extends Extent {
   key: string;
+  dictionary?: Extent | null;
 }
 
 /**
@@ -77,6 +78,7 @@ export interface BlockRef {
   key: string;
   shard: number;
   maxStartUs: number;
+  dictionary: Extent | null;
   search: Extent;
   terms: Extent | null;
 }

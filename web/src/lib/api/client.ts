@@ -7,11 +7,13 @@
 import { ApiError, errorFromBody, networkError } from "./errors";
 import type {
   Account,
+  AccountDeleted,
   ApiKeyListing,
   CreatedApiKey,
   JaegerResponse,
   Scope,
   SignupResult,
+  TenantSettings,
   TraceList,
   UsageReport,
 } from "./types";
@@ -71,6 +73,8 @@ async function jaeger<T>(path: string, options: RequestOptions = {}): Promise<T>
   return body.data;
 }
 
+const archivePath = (traceId: string) => `/api/archive/${encodeURIComponent(traceId)}`;
+
 export const api = {
   signup: (input: { email: string; password: string; organization: string }) =>
     request<SignupResult>("POST", "/api/signup", { body: input }),
@@ -91,6 +95,39 @@ export const api = {
   revokeKey: (id: string) => request<null>("DELETE", `/api/keys/${encodeURIComponent(id)}`),
 
   usage: (options: RequestOptions = {}) => request<UsageReport>("GET", "/api/usage", options),
+
+  settings: (options: RequestOptions = {}) => request<TenantSettings>("GET", "/api/settings", options),
+  saveSettings: (input: { retentionDays: number }, options: RequestOptions = {}) =>
+    request<TenantSettings>("PUT", "/api/settings", { ...options, body: input }),
+  /** Deletes the organization and all it stored; asks for the password again. Ends the session. */
+  deleteAccount: (password: string, options: RequestOptions = {}) =>
+    request<AccountDeleted>("DELETE", "/api/account", { ...options, body: { password } }),
+
+  /**
+   * Whether a trace is archived. HEAD rather than GET: GET answers the whole archived copy, which
+   * the trace view already holds; a yes or no is all it needs.
+   */
+  isArchived: async (traceId: string, options: RequestOptions = {}): Promise<boolean> => {
+    try {
+      await request<null>("HEAD", archivePath(traceId), options);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return false;
+      throw error;
+    }
+  },
+  /** Keeps the trace, as it is now, past the retention period. 404: no such trace. */
+  archive: async (traceId: string, options: RequestOptions = {}): Promise<void> => {
+    await request<unknown>("POST", archivePath(traceId), options);
+  },
+  /** Lets an archived trace expire again. One that was not archived (404) is released already. */
+  release: async (traceId: string, options: RequestOptions = {}): Promise<void> => {
+    try {
+      await request<null>("DELETE", archivePath(traceId), options);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+  },
 
   services: (options: RequestOptions = {}) => jaeger<string[]>("/api/services", options),
   operations: (service: string, options: RequestOptions = {}) =>

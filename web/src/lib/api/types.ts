@@ -1,7 +1,7 @@
 /**
- * What the edgetrace Worker answers, as the web app reads it. The account and key shapes are the
- * wire contract of worker/routes/{account,keys,usage}.ts (their server types pull in D1, so they
- * are restated here); the Jaeger shapes come from the Worker's own definitions.
+ * What the edgetrace Worker answers, as the web app reads it. The account, key and settings shapes
+ * are the wire contract of worker/routes/{account,keys,usage,settings}.ts (their server types pull
+ * in D1, so they are restated here); the Jaeger shapes come from the Worker's own definitions.
  */
 import type { JaegerTrace } from "$jaeger/v1-types";
 
@@ -54,6 +54,20 @@ export interface SignupResult extends Account {
 export interface UsageReport {
   usage: { since: number; spansAppended: number; tracesCompleted: number };
   openTraces: number;
+}
+
+/** GET and PUT /api/settings: the tenant's settings and the bounds the server enforces. */
+export interface TenantSettings {
+  /** Traces older than this many days are deleted; archived traces are kept. */
+  retentionDays: number;
+  retentionLimits: { min: number; max: number };
+  shards: number;
+}
+
+/** DELETE /api/account, 202: accepted; stored traces finish erasing in the background. */
+export interface AccountDeleted {
+  deleted: string;
+  message: string;
 }
 
 /** Jaeger v1 query API envelope, as far as the app reads it. */

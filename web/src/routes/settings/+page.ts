@@ -1,0 +1,21 @@
+/**
+ * Starts reading the settings as the page opens and hands the page the promise (not awaited), so
+ * it shows at once with its loading state. "Try again" reruns this through
+ * invalidate("app:settings").
+ */
+import { api } from "$lib/api/client";
+import type { TenantSettings } from "$lib/api/types";
+import type { PageLoad } from "./$types";
+
+export type SettingsLoad = { ok: true; settings: TenantSettings } | { ok: false; error: string };
+
+export const load: PageLoad = ({ fetch, depends }) => {
+  depends("app:settings");
+  return {
+    // Settled into a result, never rejected: nothing may reject before the page is there to listen.
+    settings: api.settings({ fetch }).then(
+      (settings): SettingsLoad => ({ ok: true, settings }),
+      (error: unknown): SettingsLoad => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+    ),
+  };
+};

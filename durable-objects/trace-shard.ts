@@ -16,7 +16,7 @@
  * and no alarm.
  */
 import { DurableObject } from "cloudflare:workers";
-import { BlockBuilder, RAW, readExtent, readMember } from "../worker/trace-index/block-format";
+import { BlockBuilder, FRAMES, readExtent, readMember } from "../worker/trace-index/block-format";
 import { indexOpenTraces } from "../worker/trace-index/pending-index";
 import { emptyUsage, type DayCounts, type StorageUsage, type UsageDay, emptyDay, addDay, utcDay } from "../worker/storage/usage";
 import { GuardedSql } from "../worker/storage/sql-guard";
@@ -47,8 +47,8 @@ const DAY_MS = 86_400_000;
 /** A trace still receiving spans after this long is written anyway; later spans add a segment. */
 export const MAX_OPEN_MS = 5 * 60_000;
 /** The flush floor: a block is written once this many raw bytes or traces are due… */
-export const FLUSH_MIN_BYTES = 4 * 1024 * 1024;
-export const FLUSH_MIN_TRACES = 1_000;
+export const FLUSH_MIN_BYTES = 8 * 1024 * 1024;
+export const FLUSH_MIN_TRACES = 2_000;
 /** …and at most this much goes into one block (bounds a flush's memory). */
 export const FLUSH_MAX_BYTES = 24 * 1024 * 1024;
 export const FLUSH_MAX_TRACES = 5_000;
@@ -133,7 +133,7 @@ export class TraceShard extends DurableObject<Env> {
     const { accepted, refusedSpans } = this.capTraces(part);
     this.usage.appends++;
     this.usage.spansAppended += accepted.spanCount;
-    if (accepted.slices.length > 0) {
+    if (accepted.chunks.some((chunk) => chunk.slices.length > 0)) {
       await new Promise<void>((resolve, reject) => {
         this.queue.push({ part: accepted, resolve, reject });
         if (!this.commitScheduled) {
@@ -169,22 +169,26 @@ export class TraceShard extends DurableObject<Env> {
     }
   }
 
-  /** Slices of traces that reached MAX_TRACE_BYTES are refused; the rest go on. */
+  /**
+   * Slices of traces that reached MAX_TRACE_BYTES are refused; the rest go on. (A refused slice's
+   * bytes stay in its compressed chunk, unreferenced: cheaper than recompressing it.)
+   */
   private capTraces(part: ShardPart): { accepted: ShardPart; refusedSpans: number } {
     let refusedSpans = 0;
-    const kept: ShardPart["slices"] = [];
-    for (const slice of part.slices) {
-      const [traceId, , length, spans] = slice;
-      const held = (this.store.pending.open.get(traceId)?.bytes ?? 0) + (this.recent.get(traceId) ?? 0) + (this.reserved.get(traceId) ?? 0);
-      if (held + length > MAX_TRACE_BYTES) {
-        refusedSpans += spans;
-        continue;
-      }
-      this.reserved.set(traceId, (this.reserved.get(traceId) ?? 0) + length);
-      kept.push(slice);
-    }
+    const chunks = part.chunks.map((chunk) => {
+      const kept = chunk.slices.filter(([traceId, , length, spans]) => {
+        const held = (this.store.pending.open.get(traceId)?.bytes ?? 0) + (this.recent.get(traceId) ?? 0) + (this.reserved.get(traceId) ?? 0);
+        if (held + length > MAX_TRACE_BYTES) {
+          refusedSpans += spans;
+          return false;
+        }
+        this.reserved.set(traceId, (this.reserved.get(traceId) ?? 0) + length);
+        return true;
+      });
+      return kept.length === chunk.slices.length ? chunk : { ...chunk, slices: kept };
+    });
     if (refusedSpans === 0) return { accepted: part, refusedSpans };
-    return { accepted: { body: part.body, slices: kept, spanCount: part.spanCount - refusedSpans }, refusedSpans };
+    return { accepted: { chunks, spanCount: part.spanCount - refusedSpans }, refusedSpans };
   }
 
   // ── RPC: reads ───────────────────────────────────────────────────────────────────────────────
@@ -218,9 +222,10 @@ export class TraceShard extends DurableObject<Env> {
   /** The blocks a search may need, and the index of the traces still open here. */
   async searchPlan(config: ShardConfig, filter: BlockFilter): Promise<ShardSearchPlan> {
     await this.admit(config, false);
+    const reader = this.store.pending.reader();
     return {
       blocks: this.store.manifest.find(filter, this.notBefore(), this.shard),
-      pending: indexOpenTraces(this.store.pending.open, (parts) => this.store.pending.read(parts)),
+      pending: indexOpenTraces(this.store.pending.open, (parts) => this.store.pending.read(parts, reader)),
     };
   }
 
@@ -228,7 +233,8 @@ export class TraceShard extends DurableObject<Env> {
   async catalog(config: ShardConfig): Promise<ShardCatalog> {
     await this.admit(config, false);
     const operations = this.store.catalog.list(this.notBefore());
-    const pending = indexOpenTraces(this.store.pending.open, (parts) => this.store.pending.read(parts));
+    const reader = this.store.pending.reader();
+    const pending = indexOpenTraces(this.store.pending.open, (parts) => this.store.pending.read(parts, reader));
     for (const [service, name, kind] of JSON.parse(pending.encoded.operations) as Array<[string, string, number]>) operations.push([service, name, kind]);
     return { operations };
   }
@@ -409,18 +415,18 @@ export class TraceShard extends DurableObject<Env> {
       const open = pending.open.get(traceId);
       if (open) flushed.set(traceId, [...open.parts]);
     }
-    const bodies = pending.bodies([...flushed.values()].flat().map((p) => p.slot));
-    const builder = new BlockBuilder(RAW);
+    const reader = pending.reader();
+    reader.preload([...flushed.values()].flat().map((p) => p.slot));
+    const builder = new BlockBuilder(FRAMES);
     let i = 0;
     for (const [traceId, parts] of flushed) {
       if (++i % 100 === 0) await yieldToEventLoop();
-      const bytes = pending.read(parts, bodies);
+      const bytes = pending.read(parts, reader);
       // One slice of one request holds each span once: only traces pieced together from several
       // requests (where an exporter's retry may repeat spans) need the duplicate pass.
       const trace = parts.length === 1 ? digestOnly(traceId, bytes) : prepareTrace(traceId, bytes);
       if (trace) builder.add(trace);
     }
-    bodies.clear();
     const block = builder.traceCount > 0 ? builder.finish() : null;
     let blockId: number | null = null;
     if (block) {

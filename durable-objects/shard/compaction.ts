@@ -14,13 +14,13 @@ import { BlockBuilder, decodeMember, readBlock, readFooter, sampleDictionary, sp
 import { gunzipSync } from "node:zlib";
 import { REPLACED_GRACE_MS } from "./garbage";
 import type { BlockRow } from "./manifest";
-import { digestOnly, prepareTrace, yieldToEventLoop } from "./segment";
+import { digestOnly, prepareTrace, splitByTrace, yieldToEventLoop } from "./segment";
 import type { ShardStore } from "./store";
 
 /** A window is closed (no new level-0 blocks will join it) this long after it ends. */
 export const CLOSE_GRACE_MS = 2 * 60_000;
 /** An open window is compacted early once it has this many level-0 blocks. */
-export const EARLY_BLOCKS = 16;
+export const EARLY_BLOCKS = 32;
 /** Compressed bytes a compacted block aims for; blocks this big are left alone. */
 export const TARGET_BLOCK_BYTES = 16 * 1024 * 1024;
 /** Compressed input bytes one compaction reads at most (its memory is about twice this). */
@@ -32,10 +32,14 @@ const COMPACTION_LEVEL = 6;
 /** Traces, spread over the inputs, that a compacted block's dictionary is sampled from. */
 const DICTIONARY_SAMPLES = 8;
 
-/** A trace's segment in an input block: its member as stored, and the dictionary it needs. */
+/**
+ * A trace's segment in an input block: its member as stored, the dictionary it needs, and — when
+ * the member is a frame shared with other traces — the frame's key, so it is decoded once.
+ */
 interface Segment {
   member: Uint8Array;
   dictionary: Uint8Array | null;
+  frame: string | null;
 }
 
 export interface CompactionPlan {
@@ -79,6 +83,28 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
   // Every input whole (one GET each), and its trace index from its own search section.
   const segments = new Map<string, Segment[]>();
   const order: string[] = [];
+  /** Shared frames: how many traces still need each, and each decoded frame split per trace. */
+  const frameUsers = new Map<string, number>();
+  const frames = new Map<string, Map<string, Uint8Array>>();
+  const partOf = (traceId: string, segment: Segment): Uint8Array | null => {
+    if (!segment.frame) return decodeMember(segment.member, segment.dictionary);
+    let pieces = frames.get(segment.frame);
+    if (!pieces) {
+      try {
+        pieces = splitByTrace(decodeMember(segment.member, segment.dictionary));
+      } catch (error) {
+        // Checked at ingest, so storage corruption: logged and dropped, never retried for ever.
+        console.error(`compaction: frame ${segment.frame} no longer decodes; dropping its spans`, error);
+        pieces = new Map();
+      }
+      frames.set(segment.frame, pieces);
+    }
+    const left = (frameUsers.get(segment.frame) ?? 1) - 1;
+    frameUsers.set(segment.frame, left);
+    // Frames hold consecutive traces: once its last trace is written, let the frame go.
+    if (left <= 0) frames.delete(segment.frame);
+    return pieces.get(traceId) ?? null;
+  };
   let bytesRead = 0;
   const present: BlockRow[] = [];
   for (const input of plan.inputs) {
@@ -95,6 +121,11 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
     const dictionary = footer.dictionary ? body.subarray(footer.dictionary.at, footer.dictionary.at + footer.dictionary.length) : null;
     const text = new TextDecoder().decode(gunzipSync(body.subarray(footer.search.at, footer.search.at + footer.search.length)));
     const { traceIndex } = splitSearchSection(text);
+    const sharing = new Map<number, number>();
+    for (let at = 0; at < traceIndex.length; at += 48) {
+      const offset = parseInt(traceIndex.slice(at + 32, at + 40), 16);
+      sharing.set(offset, (sharing.get(offset) ?? 0) + 1);
+    }
     for (let at = 0; at < traceIndex.length; at += 48) {
       const traceId = traceIndex.slice(at, at + 32);
       const offset = parseInt(traceIndex.slice(at + 32, at + 40), 16);
@@ -105,7 +136,9 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
         order.push(traceId);
       }
       // Keep the member as stored; decode it only when its trace is written.
-      list.push({ member: body.subarray(offset, offset + length), dictionary });
+      const shared = (sharing.get(offset) ?? 0) > 1;
+      list.push({ member: body.subarray(offset, offset + length), dictionary, frame: shared ? `${input.key}@${offset}` : null });
+      if (shared) frameUsers.set(`${input.key}@${offset}`, (frameUsers.get(`${input.key}@${offset}`) ?? 0) + 1);
     }
   }
   if (present.length === 0) return { inputs: 0, outputs: 0, bytesRead, bytesWritten: 0 };
@@ -138,8 +171,9 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
   try {
     for (const [i, traceId] of order.entries()) {
       if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
-      const parts = (segments.get(traceId) as Segment[]).map((s) => decodeMember(s.member, s.dictionary));
+      const parts = (segments.get(traceId) as Segment[]).map((s) => partOf(traceId, s)).filter((p): p is Uint8Array => p !== null);
       segments.delete(traceId);
+      if (parts.length === 0) continue;
       // A single segment was deduplicated when it was written; several are merged and deduplicated now.
       const trace = parts.length === 1 ? digestOnly(traceId, parts[0] as Uint8Array) : prepareTrace(traceId, concatBytes(parts));
       if (trace) builder.add(trace);

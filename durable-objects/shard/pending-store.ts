@@ -2,10 +2,11 @@
  * Acknowledged spans not yet in R2, durable in the shard's SQLite, and the map of open traces.
  *
  * Rows: one per group commit (all appends that reached the object while the previous write was
- * being made), never one per span; a row's body is its requests' OTLP slices back to back and
- * `slices` says which trace each one belongs to, so the open-trace map is rebuilt after a restart
- * without reading any spans. Rows never exceed the 2 MB row limit: slices are packed into rows of
- * at most MAX_ROW_BYTES, and the Worker never sends a slice larger than that.
+ * being made), never one per span. A row's body is its requests' chunks back to back, each as the
+ * Worker compressed it (shard-protocol.ts), and `slices` says where each trace's slices lie in
+ * which chunk, so the open-trace map is rebuilt after a restart without reading any spans. Rows
+ * never exceed the 2 MB row limit: chunks are packed into rows of at most MAX_ROW_BYTES, and no
+ * chunk is larger than that.
  *
  * Flushed rows are not deleted but reused: a DELETE now and an INSERT later are two rows written,
  * an UPDATE of a free row is one. Which rows are free is written once per flush (meta 'free', as
@@ -13,6 +14,7 @@
  * only if its seq is still the one recorded free — never a row written after the record.
  */
 import { blob, placeholders, type GuardedSql } from "../../worker/storage/sql-guard";
+import { brotliDecompressSync } from "node:zlib";
 import type { ShardPart } from "../../worker/storage/shard-protocol";
 
 /** Body bytes plus slice-list bytes of one row: under the 2,000,000-byte limit with room to spare. */
@@ -20,9 +22,10 @@ export const MAX_ROW_BYTES = 1_900_000;
 /** Free rows kept for reuse; more are deleted (their space would otherwise stay allocated). */
 const MAX_FREE_ROWS = 32;
 
-/** A slice of a trace in a pending row. */
+/** A slice of a trace in a pending row: in chunk `chunk`, at `at` of its uncompressed bytes. */
 export interface PendingPart {
   slot: number;
+  chunk: number;
   at: number;
   length: number;
   spans: number;
@@ -44,12 +47,20 @@ export interface RowInfo {
   received: number;
   appends: number;
   spans: number;
+  /** Uncompressed OTLP bytes. */
   bytes: number;
+  /** Where each chunk lies in the row's body: [at, length]. */
+  chunks: Array<[number, number]>;
   /** Parts of open traces still in it; at zero the row is free. */
   users: number;
 }
 
-type StoredSlice = [traceId: string, at: number, length: number, spans: number];
+type StoredSlice = [traceId: string, chunk: number, at: number, length: number, spans: number];
+/** The `slices` column: chunks as [at, length, raw bytes] in the body, and slices in them. */
+interface StoredList {
+  c: Array<[number, number, number]>;
+  s: StoredSlice[];
+}
 
 export class PendingStore {
   readonly open = new Map<string, OpenTrace>();
@@ -58,7 +69,7 @@ export class PendingStore {
   private readonly free = new Map<number, { seq: number; freedAt: number }>();
   private nextSeq = 1;
   private nextSlot = 1;
-  /** Pending body bytes in live rows. */
+  /** Uncompressed bytes in live rows. */
   bytes = 0;
 
   constructor(private readonly sql: GuardedSql) {}
@@ -67,8 +78,8 @@ export class PendingStore {
   load(now: number): void {
     const freeText = this.sql.first<{ value: string }>("SELECT value FROM meta WHERE key = 'free'")?.value;
     const recordedFree = new Map<number, number>((freeText ? (JSON.parse(freeText) as Array<[number, number]>) : []).map(([slot, seq]) => [slot, seq]));
-    const rows = this.sql.all<{ slot: number; seq: number; received: number; appends: number; spans: number; slices: string; size: number }>(
-      "SELECT slot, seq, received, appends, spans, slices, length(body) AS size FROM pending_rows ORDER BY seq",
+    const rows = this.sql.all<{ slot: number; seq: number; received: number; appends: number; spans: number; slices: string }>(
+      "SELECT slot, seq, received, appends, spans, slices FROM pending_rows ORDER BY seq",
     );
     for (const row of rows) {
       this.nextSeq = Math.max(this.nextSeq, row.seq + 1);
@@ -77,10 +88,12 @@ export class PendingStore {
         this.free.set(row.slot, { seq: row.seq, freedAt: now });
         continue;
       }
-      const info: RowInfo = { seq: row.seq, received: row.received, appends: row.appends, spans: row.spans, bytes: row.size, users: 0 };
+      const list = JSON.parse(row.slices) as StoredList;
+      const bytes = list.c.reduce((n, [, , raw]) => n + raw, 0);
+      const info: RowInfo = { seq: row.seq, received: row.received, appends: row.appends, spans: row.spans, bytes, chunks: list.c.map(([at, length]) => [at, length]), users: 0 };
       this.rows.set(row.slot, info);
-      this.bytes += row.size;
-      this.track(row.slot, info, JSON.parse(row.slices) as StoredSlice[]);
+      this.bytes += bytes;
+      this.track(row.slot, info, list.s);
     }
   }
 
@@ -90,43 +103,47 @@ export class PendingStore {
 
   /**
    * Writes the parts durably (the caller's storage commit is what makes them durable) and opens
-   * their traces. Slices are packed into as few rows as fit.
+   * their traces. Chunks are packed into as few rows as fit.
    */
   write(parts: ShardPart[], now: number): void {
-    let chunks: Uint8Array[] = [];
-    let slices: StoredSlice[] = [];
+    let bodies: Uint8Array[] = [];
+    let list: StoredList = { c: [], s: [] };
     let size = 0;
-    let listSize = 2;
+    let listSize = 16;
     let appends = 0;
     let spans = 0;
     const emit = () => {
-      if (slices.length === 0) return;
-      this.writeRow(concat(chunks, size), slices, appends, spans, now);
-      chunks = [];
-      slices = [];
+      if (list.c.length === 0) return;
+      this.writeRow(concat(bodies, size), list, appends, spans, now);
+      bodies = [];
+      list = { c: [], s: [] };
       size = 0;
-      listSize = 2;
+      listSize = 16;
       appends = 0;
       spans = 0;
     };
     for (const part of parts) {
       appends++;
-      for (const [traceId, offset, length, count] of part.slices) {
-        const entrySize = traceId.length + 40;
-        if (slices.length > 0 && size + length + listSize + entrySize > MAX_ROW_BYTES) emit();
-        chunks.push(part.body.subarray(offset, offset + length));
-        slices.push([traceId, size, length, count]);
-        size += length;
-        listSize += entrySize;
-        spans += count;
+      for (const chunk of part.chunks) {
+        const entriesSize = chunk.slices.reduce((n, [traceId]) => n + traceId.length + 48, 24);
+        if (list.c.length > 0 && size + chunk.body.byteLength + listSize + entriesSize > MAX_ROW_BYTES) emit();
+        const index = list.c.length;
+        list.c.push([size, chunk.body.byteLength, chunk.rawBytes]);
+        for (const [traceId, at, length, count] of chunk.slices) {
+          list.s.push([traceId, index, at, length, count]);
+          spans += count;
+        }
+        bodies.push(chunk.body);
+        size += chunk.body.byteLength;
+        listSize += entriesSize;
       }
     }
     emit();
   }
 
-  private writeRow(body: Uint8Array, slices: StoredSlice[], appends: number, spans: number, now: number): void {
+  private writeRow(body: Uint8Array, list: StoredList, appends: number, spans: number, now: number): void {
     const seq = this.nextSeq++;
-    const list = JSON.stringify(slices);
+    const text = JSON.stringify(list);
     const reuse = this.free.keys().next();
     let slot: number;
     if (!reuse.done) {
@@ -134,24 +151,25 @@ export class PendingStore {
       this.free.delete(slot);
       this.sql.run(
         "UPDATE pending_rows SET seq = ?, received = ?, appends = ?, spans = ?, slices = ?, body = ? WHERE slot = ?",
-        seq, now, appends, spans, list, blob(body), slot,
+        seq, now, appends, spans, text, blob(body), slot,
       );
     } else {
       slot = this.nextSlot++;
       this.sql.run(
         "INSERT INTO pending_rows (slot, seq, received, appends, spans, slices, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        slot, seq, now, appends, spans, list, blob(body),
+        slot, seq, now, appends, spans, text, blob(body),
       );
     }
-    const info: RowInfo = { seq, received: now, appends, spans, bytes: body.byteLength, users: 0 };
+    const bytes = list.c.reduce((n, [, , raw]) => n + raw, 0);
+    const info: RowInfo = { seq, received: now, appends, spans, bytes, chunks: list.c.map(([at, length]) => [at, length]), users: 0 };
     this.rows.set(slot, info);
-    this.bytes += body.byteLength;
-    this.track(slot, info, slices);
+    this.bytes += bytes;
+    this.track(slot, info, list.s);
   }
 
   private track(slot: number, info: RowInfo, slices: StoredSlice[]): void {
-    for (const [traceId, at, length, spans] of slices) {
-      const part = { slot, at, length, spans };
+    for (const [traceId, chunk, at, length, spans] of slices) {
+      const part = { slot, chunk, at, length, spans };
       const open = this.open.get(traceId);
       if (open) {
         open.lastSeen = Math.max(open.lastSeen, info.received);
@@ -166,13 +184,23 @@ export class PendingStore {
     }
   }
 
+  /** A reader of chunks that decompresses each once — for one flush, lookup or search. */
+  reader(): ChunkReader {
+    return new ChunkReader(this);
+  }
+
   /** The bytes of some parts back to back: concatenated OTLP requests are one request. */
-  read(parts: PendingPart[], bodies = this.bodies(parts.map((p) => p.slot))): Uint8Array {
-    const pieces = parts.map((p) => (bodies.get(p.slot) as Uint8Array).subarray(p.at, p.at + p.length));
+  read(parts: PendingPart[], reader = this.reader()): Uint8Array {
+    const pieces = parts.map((p) => reader.chunk(p.slot, p.chunk).subarray(p.at, p.at + p.length));
     return concat(pieces, pieces.reduce((n, p) => n + p.byteLength, 0));
   }
 
-  /** Row bodies by slot, each read once however many traces it holds. */
+  /** Where a row's chunk lies in its body. */
+  chunkExtent(slot: number, chunk: number): [number, number] | undefined {
+    return this.rows.get(slot)?.chunks[chunk];
+  }
+
+  /** Row bodies (compressed chunks) by slot, each read once however many traces it holds. */
   bodies(slots: number[]): Map<number, Uint8Array> {
     const unique = [...new Set(slots)];
     const bodies = new Map<number, Uint8Array>();
@@ -274,4 +302,51 @@ export function concat(chunks: Uint8Array[], size: number): Uint8Array {
     at += chunk.byteLength;
   }
   return out;
+}
+
+/** Decompressed bytes a ChunkReader keeps at most. */
+const READER_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Chunks of pending rows, decompressed on first use and kept for the reader's life (one flush,
+ * lookup or search): rows hold many traces, and a flush reads most of them.
+ */
+export class ChunkReader {
+  private readonly bodies = new Map<number, Uint8Array>();
+  private readonly chunks = new Map<string, Uint8Array>();
+  private cachedBytes = 0;
+  private readonly store: PendingStore;
+
+  constructor(store: PendingStore) {
+    this.store = store;
+  }
+
+  /** Reads the bodies of these rows at once (one statement per 90 rows). */
+  preload(slots: number[]): void {
+    const missing = [...new Set(slots)].filter((slot) => !this.bodies.has(slot));
+    for (const [slot, body] of this.store.bodies(missing)) this.bodies.set(slot, body);
+  }
+
+  chunk(slot: number, chunk: number): Uint8Array {
+    const key = `${slot}:${chunk}`;
+    let bytes = this.chunks.get(key);
+    if (bytes) return bytes;
+    let body = this.bodies.get(slot);
+    if (!body) {
+      body = this.store.bodies([slot]).get(slot);
+      if (!body) throw new Error(`pending row ${slot} is missing`);
+      this.bodies.set(slot, body);
+    }
+    const extent = this.store.chunkExtent(slot, chunk);
+    if (!extent) throw new Error(`pending row ${slot} has no chunk ${chunk}`);
+    bytes = new Uint8Array(brotliDecompressSync(body.subarray(extent[0], extent[0] + extent[1])));
+    // Bounded: past the budget, start over (a chunk is decompressed again if asked for again).
+    if (this.cachedBytes + bytes.byteLength > READER_CACHE_BYTES) {
+      this.chunks.clear();
+      this.cachedBytes = 0;
+    }
+    this.chunks.set(key, bytes);
+    this.cachedBytes += bytes.byteLength;
+    return bytes;
+  }
 }

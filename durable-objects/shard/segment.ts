@@ -1,8 +1,9 @@
 /**
- * One trace's bytes made ready for a block: duplicate spans removed (exporters resend whole
- * batches on retry; see span-identity.ts) and its search digest computed. Null for bytes that no
- * longer scan — they were checked at ingest, so that would be storage corruption: logged loudly
- * and dropped, rather than failing (and retrying) every flush that holds the trace.
+ * One trace's bytes made ready for a block: other traces' spans (a shared frame's) and duplicate
+ * spans removed (exporters resend whole batches on retry; see span-identity.ts), and its search
+ * digest computed. Null for bytes that no longer scan — they were checked at ingest, so that would
+ * be storage corruption: logged loudly and dropped, rather than failing (and retrying) every flush
+ * that holds the trace.
  */
 import { scanExportRequest } from "../../worker/otlp/protobuf-scan";
 import { sliceRequest, spanRefs, type SpanRef } from "../../worker/otlp/protobuf-slice";
@@ -14,7 +15,7 @@ export function prepareTrace(traceId: string, bytes: Uint8Array): BlockTrace | n
   try {
     const scan = scanExportRequest(bytes);
     const unique = new Map<string, SpanRef>();
-    for (const ref of spanRefs(scan)) unique.set(spanCopyKey(bytes, ref), ref);
+    for (const ref of spanRefs(scan)) if (ref.span.traceId === traceId) unique.set(spanCopyKey(bytes, ref), ref);
     const deduplicated = unique.size < scan.spanCount ? sliceRequest(bytes, [...unique.values()]) : bytes;
     return { traceId, bytes: deduplicated, digest: digestOtlp(traceId, deduplicated) };
   } catch (error) {
@@ -30,6 +31,19 @@ export function digestOnly(traceId: string, bytes: Uint8Array): BlockTrace | nul
   } catch {
     return prepareTrace(traceId, bytes);
   }
+}
+
+/** A frame's (or any request's) spans, one request per trace. Throws on bytes that do not scan. */
+export function splitByTrace(bytes: Uint8Array): Map<string, Uint8Array> {
+  const byTrace = new Map<string, SpanRef[]>();
+  for (const ref of spanRefs(scanExportRequest(bytes))) {
+    const refs = byTrace.get(ref.span.traceId);
+    if (refs) refs.push(ref);
+    else byTrace.set(ref.span.traceId, [ref]);
+  }
+  const out = new Map<string, Uint8Array>();
+  for (const [traceId, refs] of byTrace) out.set(traceId, byTrace.size === 1 ? bytes : sliceRequest(bytes, refs));
+  return out;
 }
 
 /** Lets queued requests (appends, reads) run between stretches of CPU work. */

@@ -7,7 +7,8 @@
 import { Unauthorized, Unavailable } from "../errors";
 import { sliceRequest, spanRefs, type SpanRef } from "../otlp/protobuf-slice";
 import type { ScannedRequest } from "../otlp/protobuf-scan";
-import { MAX_SLICE_BYTES, MAX_SPAN_BYTES, TENANT_GONE, type ShardPart } from "../storage/shard-protocol";
+import { brotliCompressSync, constants } from "node:zlib";
+import { MAX_CHUNK_BYTES, MAX_SLICE_BYTES, MAX_SPAN_BYTES, TENANT_GONE, type ShardChunk, type ShardPart } from "../storage/shard-protocol";
 import { shardStub, writeShard } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
 
@@ -78,15 +79,34 @@ function bySize(refs: SpanRef[]): SpanRef[][] {
 }
 
 function shardPart(slices: Array<{ traceId: string; bytes: Uint8Array; spans: number }>): ShardPart {
-  const body = new Uint8Array(slices.reduce((n, s) => n + s.bytes.byteLength, 0));
-  const parts: ShardPart["slices"] = [];
-  let offset = 0;
+  const chunks: ShardChunk[] = [];
+  let group: typeof slices = [];
+  let size = 0;
   let spanCount = 0;
   for (const slice of slices) {
-    body.set(slice.bytes, offset);
-    parts.push([slice.traceId, offset, slice.bytes.byteLength, slice.spans]);
-    offset += slice.bytes.byteLength;
+    if (group.length > 0 && size + slice.bytes.byteLength > MAX_CHUNK_BYTES) {
+      chunks.push(chunkOf(group, size));
+      group = [];
+      size = 0;
+    }
+    group.push(slice);
+    size += slice.bytes.byteLength;
     spanCount += slice.spans;
   }
-  return { body, slices: parts, spanCount };
+  if (group.length) chunks.push(chunkOf(group, size));
+  return { chunks, spanCount };
+}
+
+const BROTLI_FASTEST = { params: { [constants.BROTLI_PARAM_QUALITY]: 0 } };
+
+function chunkOf(slices: Array<{ traceId: string; bytes: Uint8Array; spans: number }>, size: number): ShardChunk {
+  const raw = new Uint8Array(size);
+  const entries: ShardChunk["slices"] = [];
+  let offset = 0;
+  for (const slice of slices) {
+    raw.set(slice.bytes, offset);
+    entries.push([slice.traceId, offset, slice.bytes.byteLength, slice.spans]);
+    offset += slice.bytes.byteLength;
+  }
+  return { body: new Uint8Array(brotliCompressSync(raw, BROTLI_FASTEST)), rawBytes: size, slices: entries };
 }

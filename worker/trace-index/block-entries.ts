@@ -1,19 +1,19 @@
 /**
- * How a block's search entries (search-entry.ts) are stored in its D1 row. Compact, because a
- * block holds up to 2,000 traces and a D1 row may not exceed 2 MB:
+ * How a block's search entries (search-entry.ts) are stored in its search and terms sections
+ * (block-format.ts), compactly — a reader caches decoded blocks — and built a trace at a time:
  *
- * - `operations`: JSON `[[service, name, kind], …]`, each operation of the block once; also what
- *   `/api/operations` lists straight from SQL.
+ * - `operations`: JSON `[[service, name, kind], …]`, each operation of the block once.
  * - `search`: JSON, one array per trace in block order (the order of `trace_index`):
  *   `[startUs, durationUs, spanCount, exact, op, minUs, maxUs, op, minUs, maxUs, …]`, `op` as in
  *   IndexedTrace.ops.
  * - `terms`: JSON `{"resources": [[term, …], …], "traces": [["k:bits", resource, …], …]}` — each
  *   distinct resource's terms once, and per trace its bloom filter and its resources. Only tag
  *   searches read it; null when the block was indexed without its spans.
- * - `block_terms`: one filter of all the block's terms, tested in SQL (bloom.ts).
+ * - `blockFilter`: one filter of all the block's terms, which the shard's manifest tests in SQL
+ *   (bloom.ts).
  */
 import { micros } from "../model/time";
-import { buildBloom, buildSqlFilter, MAX_BLOCK_FILTER_BYTES, MAX_BLOOM_CHARS, parseBloom, serializeBloom } from "./bloom";
+import { buildBloom, buildSqlFilter, MAX_BLOCK_FILTER_BYTES, parseBloom, serializeBloom } from "./bloom";
 import type { IndexedBlock, IndexedTrace, OperationRef, TraceDigest } from "./search-entry";
 
 export interface EncodedBlock {
@@ -25,13 +25,18 @@ export interface EncodedBlock {
 }
 
 /**
- * Characters one block's filters may take, and its search rows, at the least; larger (compacted)
- * blocks get as much per trace as a block of 2,000 traces. They bound the memory a block's decoded
- * index takes in a reader's cache.
+ * Characters one block's search rows may take at the least; larger (compacted) blocks get as much
+ * per trace as a block of 2,000 traces. It bounds the memory a block's decoded index takes in a
+ * reader's cache.
  */
-export const BLOOM_BUDGET = 600_000;
 export const SEARCH_BUDGET = 700_000;
 const budgetFor = (base: number, traces: number) => Math.max(base, Math.ceil((base * traces) / 2_000));
+/**
+ * A trace's filter is at most this many characters (3,072 bits: 16 bits for each of 192 distinct
+ * terms; HotROD traces have 60–180). Fixed, not shared out of a block budget, so each trace's entry
+ * can be built the moment it is added.
+ */
+export const TRACE_BLOOM_CHARS = 512;
 
 type StoredOperation = [service: string, name: string, kind: number];
 interface StoredTerms {
@@ -39,80 +44,79 @@ interface StoredTerms {
   traces: Array<[string, ...number[]]>;
 }
 
-export function encodeBlockEntries(digests: TraceDigest[]): EncodedBlock {
-  const operations: StoredOperation[] = [];
-  const operationIndex = new Map<string, number>();
-  const rows = digests.map((digest) => {
+/**
+ * Builds a block's entries a trace at a time, so the work spreads over a flush or compaction that
+ * yields between traces, and what is left for `finish()` is joining strings and one filter.
+ */
+export class BlockEntriesBuilder {
+  private readonly operations: StoredOperation[] = [];
+  private readonly operationIndex = new Map<string, number>();
+  private readonly rows: number[][] = [];
+  private readonly traceTerms: Array<[string, ...number[]]> = [];
+  private readonly resources: number[][] = [];
+  private readonly resourceIndex = new Map<string, number>();
+  private readonly byArray = new Map<Uint32Array, number>();
+  /** Every distinct term of the block, for its filter; null once a trace's terms are unknown. */
+  private distinct: Set<number> | null = new Set();
+  private anyTerms = false;
+
+  add(digest: TraceDigest): void {
     const row: number[] = [digest.startUs, digest.durationUs, digest.spanCount, digest.exact ? 1 : 0];
     for (const op of digest.operations) {
       const key = `${op.service}\t${op.name}\t${op.kind}`;
-      let at = operationIndex.get(key);
+      let at = this.operationIndex.get(key);
       if (at === undefined) {
-        at = operations.push([op.service, op.name, op.kind]) - 1;
-        operationIndex.set(key, at);
+        at = this.operations.push([op.service, op.name, op.kind]) - 1;
+        this.operationIndex.set(key, at);
       }
       row.push(op.errors ? -(at + 1) : at, op.minSpanUs, op.maxSpanUs);
     }
-    return row;
-  });
-  trimRows(rows, budgetFor(SEARCH_BUDGET, digests.length));
-  return { operations: JSON.stringify(operations), search: JSON.stringify(rows), terms: encodeTerms(digests), blockFilter: blockFilterOf(digests) };
+    this.rows.push(row);
+
+    if (digest.spanTerms === null) {
+      // Unknown terms: this trace must never be ruled out, so the block's filter cannot exist.
+      this.distinct = null;
+      this.traceTerms.push([""]);
+      return;
+    }
+    this.anyTerms = true;
+    const refs = digest.resourceTerms.map((terms) => this.resourceRef(terms));
+    if (this.distinct) for (const term of digest.spanTerms) this.distinct.add(term);
+    this.traceTerms.push([serializeBloom(buildBloom(digest.spanTerms, TRACE_BLOOM_CHARS)), ...new Set(refs)]);
+  }
+
+  /** Each distinct resource's terms once: usually the very array another trace had (digest.ts). */
+  private resourceRef(terms: Uint32Array): number {
+    let at = this.byArray.get(terms);
+    if (at !== undefined) return at;
+    const sorted = [...terms].sort((a, b) => a - b);
+    const key = sorted.join(",");
+    at = this.resourceIndex.get(key);
+    if (at === undefined) {
+      at = this.resources.push(sorted) - 1;
+      this.resourceIndex.set(key, at);
+      if (this.distinct) for (const term of sorted) this.distinct.add(term);
+    }
+    this.byArray.set(terms, at);
+    return at;
+  }
+
+  finish(): EncodedBlock {
+    trimRows(this.rows, budgetFor(SEARCH_BUDGET, this.rows.length));
+    const stored: StoredTerms = { resources: this.resources, traces: this.traceTerms };
+    return {
+      operations: JSON.stringify(this.operations),
+      search: JSON.stringify(this.rows),
+      terms: this.anyTerms ? JSON.stringify(stored) : null,
+      blockFilter: this.distinct && this.anyTerms ? buildSqlFilter([...this.distinct], this.distinct.size, MAX_BLOCK_FILTER_BYTES) : null,
+    };
+  }
 }
 
-/** The block's filter, or null when a trace's terms are unknown (it must not rule that trace out). */
-function blockFilterOf(digests: TraceDigest[]): Uint8Array | null {
-  const resources = new Set<Uint32Array>();
-  let total = 0;
-  for (const digest of digests) {
-    if (digest.spanTerms === null) return null;
-    total += digest.spanTerms.length;
-    // Traces of one service share their resource's terms (protobuf-digest.ts hands out one array).
-    for (const terms of digest.resourceTerms) resources.add(terms);
-  }
-  for (const terms of resources) total += terms.length;
-  // One typed array, sorted natively, counts the distinct terms far faster than a Set of them.
-  const all = new Uint32Array(total);
-  let at = 0;
-  for (const digest of digests) {
-    all.set(digest.spanTerms as Uint32Array, at);
-    at += (digest.spanTerms as Uint32Array).length;
-  }
-  for (const terms of resources) {
-    all.set(terms, at);
-    at += terms.length;
-  }
-  all.sort();
-  let distinct = 0;
-  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) distinct++;
-  return buildSqlFilter(all, distinct, MAX_BLOCK_FILTER_BYTES);
-}
-
-function encodeTerms(digests: TraceDigest[]): string | null {
-  if (!digests.some((d) => d.spanTerms !== null)) return null;
-  const resources: number[][] = [];
-  const resourceIndex = new Map<string, number>();
-  const byArray = new Map<Uint32Array, number>();
-  const perTrace = Math.min(MAX_BLOOM_CHARS, Math.floor(budgetFor(BLOOM_BUDGET, digests.length) / Math.max(1, digests.length)));
-  const traces = digests.map((digest): [string, ...number[]] => {
-    if (digest.spanTerms === null) return [""];
-    const refs = digest.resourceTerms.map((terms) => {
-      // Usually the very array another trace had (see protobuf-digest.ts); else compare contents.
-      let at = byArray.get(terms);
-      if (at !== undefined) return at;
-      const sorted = [...terms].sort((a, b) => a - b);
-      const key = sorted.join(",");
-      at = resourceIndex.get(key);
-      if (at === undefined) {
-        at = resources.push(sorted) - 1;
-        resourceIndex.set(key, at);
-      }
-      byArray.set(terms, at);
-      return at;
-    });
-    return [serializeBloom(buildBloom(digest.spanTerms, perTrace)), ...new Set(refs)];
-  });
-  const stored: StoredTerms = { resources, traces };
-  return JSON.stringify(stored);
+export function encodeBlockEntries(digests: TraceDigest[]): EncodedBlock {
+  const builder = new BlockEntriesBuilder();
+  for (const digest of digests) builder.add(digest);
+  return builder.finish();
 }
 
 /**

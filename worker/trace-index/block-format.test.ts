@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { collectHotrodSpans } from "../../test/demo/traffic";
 import { scanExportRequest } from "../otlp/protobuf-scan";
 import { sliceRequest, spanRefs, type SpanRef } from "../otlp/protobuf-slice";
-import { decodeMember, encodeBlock, readFooter, sampleDictionary, splitSearchSection, type BlockTrace, type MemberCodec } from "./block-format";
+import { decodeMember, encodeBlock, FRAMES, readFooter, sampleDictionary, splitSearchSection, type BlockTrace, type MemberCodec } from "./block-format";
 import { digestOtlp } from "./digest";
 import { gunzipSync } from "node:zlib";
 
@@ -40,6 +40,23 @@ describe("a block object", () => {
     expect(traceIndex.slice(0, 32)).toBe(traces[0]?.traceId);
     expect(block.summary.traceCount).toBe(traces.length);
     expect(block.summary.spanCount).toBe(3 * 512);
+  });
+
+  it("puts consecutive traces in shared frames whose bytes hold each trace's spans", () => {
+    const block = encodeBlock(traces, FRAMES);
+    const frames = new Set(block.members.map((m) => m.at));
+    expect(frames.size).toBeGreaterThan(1);
+    expect(frames.size).toBeLessThan(traces.length / 2);
+    block.members.forEach((member, i) => {
+      const bytes = decodeMember(block.body.subarray(member.at, member.at + member.length));
+      const mine = [...spanRefs(scanExportRequest(bytes))].filter((ref) => ref.span.traceId === traces[i]?.traceId);
+      expect(mine.length).toBe(traces[i]?.digest.spanCount);
+    });
+    // A sixth of the raw bytes, about.
+    expect(block.members.length && [...frames].length).toBeGreaterThan(0);
+    expect(new Set(block.members.map((m) => `${m.at}:${m.length}`)).size).toBe(frames.size);
+    const stored = [...new Map(block.members.map((m) => [m.at, m.length])).values()].reduce((n, l) => n + l, 0);
+    expect(stored).toBeLessThan(block.summary.rawBytes / 4);
   });
 
   it("compresses members with the block's dictionary at least a third smaller than gzip alone (HotROD)", () => {

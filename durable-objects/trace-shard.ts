@@ -16,7 +16,7 @@
  * and no alarm.
  */
 import { DurableObject } from "cloudflare:workers";
-import { BlockBuilder, FRAMES, readExtent, readMember } from "../worker/trace-index/block-format";
+import { ARCHIVE_FRAME, BlockBuilder, FLUSH_FRAMES, readMember } from "../worker/trace-index/block-format";
 import { indexOpenTraces } from "../worker/trace-index/pending-index";
 import { emptyUsage, type DayCounts, type StorageUsage, type UsageDay, emptyDay, addDay, utcDay } from "../worker/storage/usage";
 import { GuardedSql } from "../worker/storage/sql-guard";
@@ -212,10 +212,10 @@ export class TraceShard extends DurableObject<Env> {
       if (!block) continue;
       if (hints.startUs !== undefined && block.maxEndUs < hints.startUs) continue;
       if (hints.endUs !== undefined && block.minStartUs > hints.endUs) continue;
-      segments.push({ key: block.key, at: location.at, length: location.length, dictionary: block.dictionary });
+      segments.push({ key: block.key, at: location.at, length: location.length, innerAt: location.innerAt, innerLength: location.innerLength });
     }
     const archived = this.sql.first<{ key: string; bytes: number }>("SELECT key, bytes FROM archived WHERE trace_id = ?", traceId);
-    if (archived) segments.push({ key: archived.key, at: 0, length: archived.bytes });
+    if (archived) segments.push({ key: archived.key, at: 0, length: archived.bytes, innerAt: 0, innerLength: 0 });
     return { pending, segments };
   }
 
@@ -243,7 +243,7 @@ export class TraceShard extends DurableObject<Env> {
   async archivedCopy(config: ShardConfig, traceId: string): Promise<SegmentLocation | null> {
     await this.admit(config, false);
     const row = this.sql.first<{ key: string; bytes: number }>("SELECT key, bytes FROM archived WHERE trace_id = ?", traceId);
-    return row ? { key: row.key, at: 0, length: row.bytes } : null;
+    return row ? { key: row.key, at: 0, length: row.bytes, innerAt: 0, innerLength: 0 } : null;
   }
 
   /** Work done since start, and per-day totals (those not yet written included). */
@@ -274,15 +274,14 @@ export class TraceShard extends DurableObject<Env> {
     const copies = await this.lookup(config, traceId);
     const parts: Uint8Array[] = [];
     for (const segment of copies.segments) {
-      const dictionary = segment.dictionary ? await readExtent(this.store.bucket, segment.key, segment.dictionary) : null;
-      const bytes = await readMember(this.store.bucket, segment.key, segment.at, segment.length, dictionary);
+      const bytes = await readMember(this.store.bucket, segment.key, segment);
       if (bytes) parts.push(bytes);
     }
     if (copies.pending) parts.push(copies.pending);
     if (parts.length === 0) return false;
     const trace = prepareTrace(traceId, concat(parts, parts.reduce((n, p) => n + p.byteLength, 0)));
     if (!trace) return false;
-    const builder = new BlockBuilder({ kind: "gzip", level: 6 });
+    const builder = new BlockBuilder(ARCHIVE_FRAME);
     builder.add(trace);
     const member = builder.finish();
     const first = member.members[0] as { at: number; length: number };
@@ -417,7 +416,7 @@ export class TraceShard extends DurableObject<Env> {
     }
     const reader = pending.reader();
     reader.preload([...flushed.values()].flat().map((p) => p.slot));
-    const builder = new BlockBuilder(FRAMES);
+    const builder = new BlockBuilder(FLUSH_FRAMES);
     let i = 0;
     for (const [traceId, parts] of flushed) {
       if (++i % 100 === 0) await yieldToEventLoop();
@@ -444,7 +443,7 @@ export class TraceShard extends DurableObject<Env> {
       const tally = new DayTally();
       if (block && blockId !== null) {
         this.store.manifest.commit(blockId, block);
-        this.store.ids.addRun(block.members.map((m) => ({ traceId: m.traceId, block: blockId as number, at: m.at, length: m.length })), now);
+        this.store.ids.addRun(block.members.map((m) => ({ ...m, block: blockId as number })), now);
         this.store.catalog.note(block.summary.operations, now);
       }
       for (const row of pending.release(flushed, now)) {

@@ -3,18 +3,20 @@
  * number of blocks per tenant-hour stays bounded whatever the traffic looks like — a trickle of
  * small requests makes many small blocks, a busy trace many segments; after compaction each hour
  * of a shard is ceil(its bytes / TARGET_BLOCK_BYTES) blocks. A trace's segments in the merged
- * blocks become one member (duplicates removed), re-compressed at a higher gzip level.
+ * blocks become one (duplicates removed), and traces are rewritten in large brotli frames, grouped
+ * by service (block-format.ts): ~52 B a HotROD span, a sixth of the flushed blocks' size.
  *
  * Crash safety: the outputs are written (manifest rows first, as every block) before one
  * transaction swaps them in for the inputs; the inputs' objects are deleted only after a grace
  * period (garbage.ts), so a reader that resolved them a moment earlier still finds them. A crash
  * at any point leaves either the inputs or the outputs live — never neither, never both.
  */
-import { BlockBuilder, decodeMember, readBlock, readFooter, sampleDictionary, splitSearchSection, type EncodedBlock } from "../../worker/trace-index/block-format";
+import { BlockBuilder, COMPACTED_FRAMES, decodeFrame, innerBytes, readBlock, readFooter, splitSearchSection, type EncodedBlock } from "../../worker/trace-index/block-format";
+import { decodeBlockEntries } from "../../worker/trace-index/block-entries";
 import { gunzipSync } from "node:zlib";
 import { REPLACED_GRACE_MS } from "./garbage";
 import type { BlockRow } from "./manifest";
-import { digestOnly, prepareTrace, splitByTrace, yieldToEventLoop } from "./segment";
+import { digestOnly, prepareTrace, yieldToEventLoop } from "./segment";
 import type { ShardStore } from "./store";
 
 /** A window is closed (no new level-0 blocks will join it) this long after it ends. */
@@ -27,19 +29,12 @@ export const TARGET_BLOCK_BYTES = 16 * 1024 * 1024;
 export const MAX_INPUT_BYTES = 24 * 1024 * 1024;
 /** Traces between yields to the event loop. */
 const YIELD_EVERY = 50;
-/** zlib level for compacted members: written once, stored for the retention period. */
-const COMPACTION_LEVEL = 6;
-/** Traces, spread over the inputs, that a compacted block's dictionary is sampled from. */
-const DICTIONARY_SAMPLES = 8;
 
-/**
- * A trace's segment in an input block: its member as stored, the dictionary it needs, and — when
- * the member is a frame shared with other traces — the frame's key, so it is decoded once.
- */
+/** A trace's segment in an input block: its frame (shared with the traces beside it) and its bytes in it. */
 interface Segment {
-  member: Uint8Array;
-  dictionary: Uint8Array | null;
-  frame: string | null;
+  frame: string;
+  innerAt: number;
+  innerLength: number;
 }
 
 export interface CompactionPlan {
@@ -80,31 +75,11 @@ export interface CompactionResult {
 }
 
 export async function compact(store: ShardStore, plan: CompactionPlan, now: number): Promise<CompactionResult> {
-  // Every input whole (one GET each), and its trace index from its own search section.
+  // Every input whole (one GET each); its trace index comes from its own search section.
   const segments = new Map<string, Segment[]>();
-  const order: string[] = [];
-  /** Shared frames: how many traces still need each, and each decoded frame split per trace. */
-  const frameUsers = new Map<string, number>();
-  const frames = new Map<string, Map<string, Uint8Array>>();
-  const partOf = (traceId: string, segment: Segment): Uint8Array | null => {
-    if (!segment.frame) return decodeMember(segment.member, segment.dictionary);
-    let pieces = frames.get(segment.frame);
-    if (!pieces) {
-      try {
-        pieces = splitByTrace(decodeMember(segment.member, segment.dictionary));
-      } catch (error) {
-        // Checked at ingest, so storage corruption: logged and dropped, never retried for ever.
-        console.error(`compaction: frame ${segment.frame} no longer decodes; dropping its spans`, error);
-        pieces = new Map();
-      }
-      frames.set(segment.frame, pieces);
-    }
-    const left = (frameUsers.get(segment.frame) ?? 1) - 1;
-    frameUsers.set(segment.frame, left);
-    // Frames hold consecutive traces: once its last trace is written, let the frame go.
-    if (left <= 0) frames.delete(segment.frame);
-    return pieces.get(traceId) ?? null;
-  };
+  const frames = new Map<string, { bytes: Uint8Array; users: number; decoded?: Uint8Array }>();
+  /** Traces in output order: by their first service, so a frame holds alike traces (they compress better together). */
+  const order: Array<{ traceId: string; service: string }> = [];
   let bytesRead = 0;
   const present: BlockRow[] = [];
   for (const input of plan.inputs) {
@@ -118,46 +93,53 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
     present.push(input);
     const footer = readFooter(body);
     if (!footer) throw new Error(`compaction: block ${input.key} has no footer`);
-    const dictionary = footer.dictionary ? body.subarray(footer.dictionary.at, footer.dictionary.at + footer.dictionary.length) : null;
     const text = new TextDecoder().decode(gunzipSync(body.subarray(footer.search.at, footer.search.at + footer.search.length)));
-    const { traceIndex } = splitSearchSection(text);
-    const sharing = new Map<number, number>();
-    for (let at = 0; at < traceIndex.length; at += 48) {
-      const offset = parseInt(traceIndex.slice(at + 32, at + 40), 16);
-      sharing.set(offset, (sharing.get(offset) ?? 0) + 1);
-    }
-    for (let at = 0; at < traceIndex.length; at += 48) {
-      const traceId = traceIndex.slice(at, at + 32);
-      const offset = parseInt(traceIndex.slice(at + 32, at + 40), 16);
-      const length = parseInt(traceIndex.slice(at + 40, at + 48), 16);
+    const { traceIndex, operations, search } = splitSearchSection(text);
+    const index = decodeBlockEntries(traceIndex, operations, search, null, false);
+    for (const trace of index.traces) {
+      const { traceId, place } = trace;
+      const frame = `${input.key}@${place.at}`;
+      const known = frames.get(frame);
+      if (known) known.users++;
+      else frames.set(frame, { bytes: body.subarray(place.at, place.at + place.length), users: 1 });
       let list = segments.get(traceId);
       if (!list) {
         segments.set(traceId, (list = []));
-        order.push(traceId);
+        const first = trace.ops[0];
+        const service = first === undefined ? "" : (index.operations[first < 0 ? -first - 1 : first]?.service ?? "");
+        order.push({ traceId, service });
       }
-      // Keep the member as stored; decode it only when its trace is written.
-      const shared = (sharing.get(offset) ?? 0) > 1;
-      list.push({ member: body.subarray(offset, offset + length), dictionary, frame: shared ? `${input.key}@${offset}` : null });
-      if (shared) frameUsers.set(`${input.key}@${offset}`, (frameUsers.get(`${input.key}@${offset}`) ?? 0) + 1);
+      list.push({ frame, innerAt: place.innerAt, innerLength: place.innerLength });
     }
   }
   if (present.length === 0) return { inputs: 0, outputs: 0, bytesRead, bytesWritten: 0 };
+  order.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+
+  /** A segment's bytes: its frame decoded once, and let go once its last trace is written. */
+  const bytesOf = (segment: Segment): Uint8Array | null => {
+    const frame = frames.get(segment.frame);
+    if (!frame) return null;
+    if (!frame.decoded) {
+      try {
+        frame.decoded = decodeFrame(frame.bytes);
+      } catch (error) {
+        // Checked at ingest, so storage corruption: logged and dropped, never retried for ever.
+        console.error(`compaction: frame ${segment.frame} no longer decodes; dropping its spans`, error);
+        frame.decoded = new Uint8Array(0);
+      }
+    }
+    const bytes = frame.decoded.byteLength ? innerBytes(frame.decoded, segment) : null;
+    if (--frame.users <= 0) frames.delete(segment.frame);
+    return bytes;
+  };
 
   const created = Math.max(...present.map((b) => b.created));
   const outputs: Array<{ id: number; key: string; block: EncodedBlock }> = [];
-  // The output's dictionary: pieces of traces spread over the whole input.
-  const step = Math.max(1, Math.floor(order.length / DICTIONARY_SAMPLES));
-  const samples: Uint8Array[] = [];
-  for (let i = 0; i < order.length && samples.length < DICTIONARY_SAMPLES; i += step) {
-    const first = (segments.get(order[i] as string) as Segment[])[0] as Segment;
-    samples.push(decodeMember(first.member, first.dictionary));
-  }
-  const codec = { kind: "zlib", level: COMPACTION_LEVEL, dictionary: sampleDictionary(samples) } as const;
-  let builder = new BlockBuilder(codec);
+  let builder = new BlockBuilder(COMPACTED_FRAMES);
   const finishOutput = async () => {
     if (builder.traceCount === 0) return;
     const block = builder.finish();
-    builder = new BlockBuilder(codec);
+    builder = new BlockBuilder(COMPACTED_FRAMES);
     const key = store.blockKey(1, created);
     const id = store.manifest.begin(key, 1, created);
     try {
@@ -169,9 +151,9 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
     outputs.push({ id, key, block });
   };
   try {
-    for (const [i, traceId] of order.entries()) {
+    for (const [i, { traceId }] of order.entries()) {
       if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
-      const parts = (segments.get(traceId) as Segment[]).map((s) => partOf(traceId, s)).filter((p): p is Uint8Array => p !== null);
+      const parts = (segments.get(traceId) as Segment[]).map(bytesOf).filter((p): p is Uint8Array => p !== null);
       segments.delete(traceId);
       if (parts.length === 0) continue;
       // A single segment was deduplicated when it was written; several are merged and deduplicated now.
@@ -191,7 +173,7 @@ export async function compact(store: ShardStore, plan: CompactionPlan, now: numb
     const rowsBefore = store.sql.rowsWritten;
     for (const output of outputs) {
       store.manifest.commit(output.id, output.block);
-      store.ids.addRun(output.block.members.map((m) => ({ traceId: m.traceId, block: output.id, at: m.at, length: m.length })), created);
+      store.ids.addRun(output.block.members.map((m) => ({ ...m, block: output.id })), created);
       bytesWritten += output.block.body.byteLength;
     }
     store.manifest.delete(present.map((b) => b.id));

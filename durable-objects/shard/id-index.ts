@@ -2,9 +2,10 @@
  * Trace id → where the trace's segments are, so a lookup by id costs the same after a day or a
  * month of history: a log-structured merge of sorted runs, in the shard's SQLite.
  *
- * - Each block written adds one run: its traces' entries (16-byte id, block, offset, length —
- *   28 bytes), sorted by id, in chunks of up to CHUNK_ENTRIES per row. Rows written per trace:
- *   ~1/500, so the index costs nothing next to the spans.
+ * - Each block written adds one run: its traces' entries (16-byte id, block, and where its bytes
+ *   are — frame offset and length, offset and length in the frame: 36 bytes), sorted by id, in
+ *   chunks of up to CHUNK_ENTRIES per row. Rows written per trace: ~1/500, so the index costs
+ *   nothing next to the spans.
  * - Once FANOUT runs share a level, they merge into one run of the next level, dropping entries
  *   whose block is gone (compacted or expired). Runs stop merging at MAX_MERGE_ENTRIES, so no
  *   merge rewrites more than ~100 MB.
@@ -14,22 +15,21 @@
 import { blob, type GuardedSql } from "../../worker/storage/sql-guard";
 
 const ID_BYTES = 16;
-const ENTRY_BYTES = ID_BYTES + 12;
+const ENTRY_BYTES = ID_BYTES + 20;
 export const CHUNK_ENTRIES = 512;
 export const FANOUT = 8;
 export const MAX_MERGE_ENTRIES = 4_000_000;
 
-export interface IdEntry {
+export interface IdEntry extends IdLocation {
   traceId: string;
-  block: number;
-  at: number;
-  length: number;
 }
 
 export interface IdLocation {
   block: number;
   at: number;
   length: number;
+  innerAt: number;
+  innerLength: number;
 }
 
 export class IdIndex {
@@ -69,7 +69,7 @@ export class IdIndex {
     );
     const found = new Map<string, IdLocation>();
     for (const row of rows) {
-      for (const location of findIn(new Uint8Array(row.entries), id)) found.set(`${location.block}/${location.at}`, location);
+      for (const location of findIn(new Uint8Array(row.entries), id)) found.set(`${location.block}/${location.at}/${location.innerAt}`, location);
     }
     return [...found.values()];
   }
@@ -202,6 +202,8 @@ function packEntries(entries: IdEntry[]): Uint8Array {
     view.setUint32(at + 16, entry.block, true);
     view.setUint32(at + 20, entry.at, true);
     view.setUint32(at + 24, entry.length, true);
+    view.setUint32(at + 28, entry.innerAt, true);
+    view.setUint32(at + 32, entry.innerLength, true);
   });
   return out;
 }
@@ -225,7 +227,13 @@ function findIn(chunk: Uint8Array, id: Uint8Array): IdLocation[] {
   for (let i = lo; i < count; i++) {
     const at = i * ENTRY_BYTES;
     if (compareIds(chunk.subarray(at, at + ID_BYTES), id) !== 0) break;
-    found.push({ block: view.getUint32(at + 16, true), at: view.getUint32(at + 20, true), length: view.getUint32(at + 24, true) });
+    found.push({
+      block: view.getUint32(at + 16, true),
+      at: view.getUint32(at + 20, true),
+      length: view.getUint32(at + 24, true),
+      innerAt: view.getUint32(at + 28, true),
+      innerLength: view.getUint32(at + 32, true),
+    });
   }
   return found;
 }

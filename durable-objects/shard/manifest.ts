@@ -10,7 +10,7 @@
  * orphan in R2.
  */
 import { sqlFilterProbes } from "../../worker/trace-index/bloom";
-import type { EncodedBlock, Extent } from "../../worker/trace-index/block-format";
+import type { EncodedBlock } from "../../worker/trace-index/block-format";
 import type { BlockFilter, BlockRef } from "../../worker/storage/shard-protocol";
 import { blob, placeholders, type GuardedSql } from "../../worker/storage/sql-guard";
 import { BlockState } from "./schema";
@@ -22,7 +22,6 @@ export const MAX_OPERATIONS_JSON = 65_536;
 export interface BlockRow {
   id: number;
   key: string;
-  dictionary: Extent | null;
   level: number;
   created: number;
   traces: number;
@@ -61,7 +60,7 @@ export class Manifest {
     if (operations.length > MAX_OPERATIONS_JSON) this.counters.operationsOverflow++;
     this.sql.run(
       `UPDATE blocks SET state = ?, min_start_us = ?, max_start_us = ?, max_end_us = ?, traces = ?, spans = ?, raw_bytes = ?, bytes = ?,
-         dict_at = ?, dict_len = ?, search_at = ?, search_len = ?, terms_at = ?, terms_len = ?, services = ?, operations = ?, block_terms = ? WHERE id = ?`,
+         search_at = ?, search_len = ?, terms_at = ?, terms_len = ?, services = ?, operations = ?, block_terms = ? WHERE id = ?`,
       BlockState.live,
       summary.minStartUs,
       summary.maxStartUs,
@@ -70,8 +69,6 @@ export class Manifest {
       summary.spanCount,
       summary.rawBytes,
       block.body.byteLength,
-      block.dictionary?.at ?? null,
-      block.dictionary?.length ?? null,
       block.search.at,
       block.search.length,
       block.terms?.at ?? null,
@@ -131,15 +128,14 @@ export class Manifest {
       if (filter.service) values.push(filter.service);
     }
     for (const term of filter.terms) conditions.push(mayHold("block_terms", term));
-    const rows = this.sql.all<{ key: string; max_start_us: number; dict_at: number | null; dict_len: number | null; search_at: number; search_len: number; terms_at: number | null; terms_len: number | null }>(
-      `SELECT key, max_start_us, dict_at, dict_len, search_at, search_len, terms_at, terms_len FROM blocks WHERE ${conditions.join(" AND ")} ORDER BY max_start_us DESC, id`,
+    const rows = this.sql.all<{ key: string; max_start_us: number; search_at: number; search_len: number; terms_at: number | null; terms_len: number | null }>(
+      `SELECT key, max_start_us, search_at, search_len, terms_at, terms_len FROM blocks WHERE ${conditions.join(" AND ")} ORDER BY max_start_us DESC, id`,
       ...values,
     );
     return rows.map((row) => ({
       key: row.key,
       shard,
       maxStartUs: row.max_start_us,
-      dictionary: extentOf(row.dict_at, row.dict_len),
       search: { at: row.search_at, length: row.search_len },
       terms: row.terms_at === null || row.terms_len === null ? null : { at: row.terms_at, length: row.terms_len },
     }));
@@ -186,11 +182,7 @@ export class Manifest {
   }
 }
 
-const SELECT_ROW = "SELECT id, key, level, created, traces, spans, raw_bytes, bytes, min_start_us, max_end_us, dict_at, dict_len FROM blocks";
-
-function extentOf(at: number | null, length: number | null): Extent | null {
-  return at === null || length === null ? null : { at, length };
-}
+const SELECT_ROW = "SELECT id, key, level, created, traces, spans, raw_bytes, bytes, min_start_us, max_end_us FROM blocks";
 
 interface RawBlockRow extends Record<string, SqlStorageValue> {
   id: number;
@@ -203,15 +195,12 @@ interface RawBlockRow extends Record<string, SqlStorageValue> {
   bytes: number;
   min_start_us: number;
   max_end_us: number;
-  dict_at: number | null;
-  dict_len: number | null;
 }
 
 function toBlockRow(row: RawBlockRow): BlockRow {
   return {
     id: row.id,
     key: row.key,
-    dictionary: extentOf(row.dict_at, row.dict_len),
     level: row.level,
     created: row.created,
     traces: row.traces,

@@ -19,7 +19,7 @@ const TABLES = [
      created INTEGER NOT NULL, min_start_us INTEGER NOT NULL, max_start_us INTEGER NOT NULL,
      max_end_us INTEGER NOT NULL, traces INTEGER NOT NULL, spans INTEGER NOT NULL,
      raw_bytes INTEGER NOT NULL, bytes INTEGER NOT NULL,
-     dict_at INTEGER, dict_len INTEGER, search_at INTEGER NOT NULL, search_len INTEGER NOT NULL, terms_at INTEGER, terms_len INTEGER,
+     search_at INTEGER NOT NULL, search_len INTEGER NOT NULL, terms_at INTEGER, terms_len INTEGER,
      services TEXT, operations TEXT, block_terms BLOB)`,
   // Searches select blocks by time: without it, every search would read every manifest row.
   "CREATE INDEX IF NOT EXISTS blocks_by_end ON blocks (max_end_us)",

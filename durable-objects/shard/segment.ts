@@ -33,19 +33,6 @@ export function digestOnly(traceId: string, bytes: Uint8Array): BlockTrace | nul
   }
 }
 
-/** A frame's (or any request's) spans, one request per trace. Throws on bytes that do not scan. */
-export function splitByTrace(bytes: Uint8Array): Map<string, Uint8Array> {
-  const byTrace = new Map<string, SpanRef[]>();
-  for (const ref of spanRefs(scanExportRequest(bytes))) {
-    const refs = byTrace.get(ref.span.traceId);
-    if (refs) refs.push(ref);
-    else byTrace.set(ref.span.traceId, [ref]);
-  }
-  const out = new Map<string, Uint8Array>();
-  for (const [traceId, refs] of byTrace) out.set(traceId, byTrace.size === 1 ? bytes : sliceRequest(bytes, refs));
-  return out;
-}
-
 /** Lets queued requests (appends, reads) run between stretches of CPU work. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

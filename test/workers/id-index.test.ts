@@ -31,7 +31,7 @@ describe("the trace id index", () => {
           // Some ids come back in later blocks (late spans: a second segment).
           const reuse = expected.size > 0 && random() < 0.1;
           const traceId = reuse ? ([...expected.keys()][Math.floor(random() * expected.size)] as string) : randomId(random);
-          entries.push({ traceId, block, at: i * 100, length: 100 });
+          entries.push({ traceId, block, at: i * 100, length: 100, innerAt: i, innerLength: 10 });
           const set = expected.get(traceId) ?? new Set<string>();
           set.add(`${block}/${i * 100}`);
           expected.set(traceId, set);
@@ -58,11 +58,11 @@ describe("the trace id index", () => {
   it("finds a trace whose entries span several chunks", async () => {
     await withIndex("straddle", (index) => {
       const hot = "f".repeat(16) + "0".repeat(16);
-      const before = Array.from({ length: CHUNK_ENTRIES - 10 }, (_, i) => ({ traceId: i.toString(16).padStart(32, "0"), block: 1, at: i, length: 1 }));
-      const segments = Array.from({ length: CHUNK_ENTRIES * 2 }, (_, i) => ({ traceId: hot, block: 2, at: i, length: 1 }));
+      const before = Array.from({ length: CHUNK_ENTRIES - 10 }, (_, i) => ({ traceId: i.toString(16).padStart(32, "0"), block: 1, at: i, length: 1, innerAt: 0, innerLength: 0 }));
+      const segments = Array.from({ length: CHUNK_ENTRIES * 2 }, (_, i) => ({ traceId: hot, block: 2, at: i, length: 1, innerAt: i, innerLength: 3 }));
       index.addRun([...before, ...segments], 1);
       expect(index.lookup(hot)).toHaveLength(CHUNK_ENTRIES * 2);
-      expect(index.lookup("0".repeat(31) + "5")).toEqual([{ block: 1, at: 5, length: 1 }]);
+      expect(index.lookup("0".repeat(31) + "5")).toEqual([{ block: 1, at: 5, length: 1, innerAt: 0, innerLength: 0 }]);
       expect(index.lookup("e".repeat(32))).toEqual([]);
     });
   });

@@ -34,7 +34,7 @@ beforeAll(() => {
   const bodies = [...byTrace].map(([id, list]) => ({ id, body: ProtobufTraceSerializer.serializeRequest(list) as Uint8Array }));
   traces = bodies.map(({ id, body }) => ({ traceId: id, ...decodeProtobufRequest(body).batch }));
   const encoded = encodeBlockEntries(bodies.map(({ id, body }) => digestOtlp(id, body)));
-  const traceIndex = bodies.map(({ id }) => traceIndexRecord(id, 0, 0)).join("");
+  const traceIndex = bodies.map(({ id }) => traceIndexRecord(id, { at: 0, length: 0, innerAt: 0, innerLength: 0 })).join("");
   block = decodeBlockEntries(traceIndex, encoded.operations, encoded.search, encoded.terms, true);
 });
 

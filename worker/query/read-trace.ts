@@ -6,7 +6,7 @@
  */
 import type { SpanBatch, Trace } from "../model/span";
 import { decodeProtobufRequest } from "../otlp/protobuf-decode";
-import { decodeMember, readExtent, type Extent } from "../trace-index/block-format";
+import { decodeFrame, innerBytes, readExtent } from "../trace-index/block-format";
 import { TENANT_GONE, type SegmentLocation, type TimeHints } from "../storage/shard-protocol";
 import { readShards, shardStub } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
@@ -26,12 +26,24 @@ export async function readTraceParts(env: Env, config: TenantConfig, traceId: st
   return stored;
 }
 
+/**
+ * Decoded frames by "key@offset", shared by the reads of one request: a frame holds several
+ * traces, and a search page reads many of one block.
+ */
+export type FrameCache = Map<string, Promise<Uint8Array | null>>;
+
 /** Stored copies, read in parallel; a member whose block is gone (expired, compacted) is skipped. */
-export async function readMembers(bucket: R2Bucket, segments: SegmentLocation[]): Promise<SpanBatch[]> {
+export async function readMembers(bucket: R2Bucket, segments: SegmentLocation[], frames: FrameCache = new Map()): Promise<SpanBatch[]> {
   const members = await Promise.all(
     segments.map(async (s) => {
-      const [member, dictionary] = await Promise.all([readExtent(bucket, s.key, s), s.dictionary ? blockDictionary(bucket, s.key, s.dictionary) : null]);
-      return member && decodeMember(member, dictionary);
+      const id = `${s.key}@${s.at}`;
+      let frame = frames.get(id);
+      if (!frame) {
+        frame = readExtent(bucket, s.key, s).then((bytes) => bytes && decodeFrame(bytes));
+        frames.set(id, frame);
+      }
+      const bytes = await frame;
+      return bytes && innerBytes(bytes, s);
     }),
   );
   return members.filter((bytes): bytes is Uint8Array => bytes !== null).map(decodeSpans);
@@ -39,27 +51,6 @@ export async function readMembers(bucket: R2Bucket, segments: SegmentLocation[])
 
 export function decodeSpans(bytes: Uint8Array): SpanBatch {
   return decodeProtobufRequest(bytes).batch;
-}
-
-/**
- * Compacted blocks' dictionaries (32 KB each), kept per isolate: blocks never change, and reading
- * many traces of one block (a search page) fetches its dictionary once.
- */
-const dictionaries = new Map<string, Promise<Uint8Array | null>>();
-const DICTIONARIES_CACHED = 256;
-
-function blockDictionary(bucket: R2Bucket, key: string, extent: Extent): Promise<Uint8Array | null> {
-  let hit = dictionaries.get(key);
-  if (hit) {
-    dictionaries.delete(key);
-    dictionaries.set(key, hit);
-    return hit;
-  }
-  hit = readExtent(bucket, key, extent);
-  void hit.then((bytes) => bytes === null && dictionaries.delete(key)).catch(() => dictionaries.delete(key));
-  dictionaries.set(key, hit);
-  if (dictionaries.size > DICTIONARIES_CACHED) dictionaries.delete(dictionaries.keys().next().value as string);
-  return hit;
 }
 
 /** What a shard needs to know of its tenant on every call. */

@@ -20,7 +20,7 @@ import { allShards, shardStub } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
 import { cacheBlock, cachedBlock, growCachedBlock } from "./block-cache";
 import { judge, planQuery, Verdict, type QueryPlan } from "./prefilter";
-import { decodeSpans, readMembers, shardConfig } from "./read-trace";
+import { decodeSpans, readMembers, shardConfig, type FrameCache } from "./read-trace";
 import type { SearchQuery } from "./search-query";
 import { assembleTrace } from "./assemble";
 import { traceMatches } from "./span-match";
@@ -81,6 +81,8 @@ class Search {
   private readonly pendingShard = new Map<string, number>();
   /** Decoded copies already read, by location, so a trace read to verify is not read again. */
   private readonly decoded = new Map<string, SpanBatch>();
+  /** Frames read by this search: neighbouring traces share them. */
+  private readonly frames: FrameCache = new Map();
   private readonly stats: SearchStats = { blocks: 0, blocksVisited: 0, tracesJudged: 0, tracesRead: 0, indexMs: 0, readMs: 0 };
 
   constructor(
@@ -147,7 +149,7 @@ class Search {
         }
         candidate.verdict = Math.max(candidate.verdict, verdict) as Verdict;
       }
-      if (ref) candidate.copies.push({ key: ref.key, at: trace.offset, length: trace.length, dictionary: ref.dictionary });
+      if (ref) candidate.copies.push({ key: ref.key, ...trace.place });
     }
   }
 
@@ -203,7 +205,7 @@ class Search {
       for (const segment of copies.segments) if (!known.has(locationKey(segment))) candidate.copies.push(segment);
     }
     const unread = candidate.copies.filter((copy) => !this.decoded.has(locationKey(copy)));
-    const stored = await readMembers(this.env.TRACES, unread);
+    const stored = await readMembers(this.env.TRACES, unread, this.frames);
     this.stats.tracesRead += unread.length;
     // readMembers skips missing blocks, so match by position only when nothing went missing.
     if (stored.length === unread.length) unread.forEach((copy, i) => this.decoded.set(locationKey(copy), stored[i] as SpanBatch));
@@ -244,7 +246,7 @@ class Search {
 }
 
 function locationKey(location: SegmentLocation): string {
-  return `${location.key}@${location.at}`;
+  return `${location.key}@${location.at}+${location.innerAt}`;
 }
 
 /** `f` over `items` with at most `limit` calls in flight; results in input order. */

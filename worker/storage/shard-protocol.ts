@@ -3,7 +3,7 @@
  * Both sides depend on this file; neither imports the other.
  */
 import type { PendingIndex } from "../trace-index/pending-index";
-import type { Extent } from "../trace-index/block-format";
+import type { Extent, MemberPlace } from "../trace-index/block-format";
 import type { StorageUsage, UsageDay } from "./usage";
 
 /** The tenant settings a shard acts on (from the tenant directory, passed with every call). */
@@ -52,10 +52,9 @@ export interface AppendResult {
   refusedMessage: string;
 }
 
-/** A stored copy of (part of) a trace: one member of one block (and the block's dictionary, if its members need one). */
-export interface SegmentLocation extends Extent {
+/** A stored copy of (part of) a trace: where its bytes are in which block (block-format.ts). */
+export interface SegmentLocation extends MemberPlace {
   key: string;
-  dictionary?: Extent | null;
 }
 
 /**
@@ -89,7 +88,6 @@ export interface BlockRef {
   key: string;
   shard: number;
   maxStartUs: number;
-  dictionary: Extent | null;
   search: Extent;
   terms: Extent | null;
 }

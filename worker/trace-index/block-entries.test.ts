@@ -23,7 +23,7 @@ function digest(i: number, overrides: Partial<TraceDigest> = {}): TraceDigest {
   };
 }
 
-const index = (digests: TraceDigest[]) => digests.map((d, i) => traceIndexRecord(d.traceId, i * 100, 100)).join("");
+const index = (digests: TraceDigest[]) => digests.map((d, i) => traceIndexRecord(d.traceId, { at: i * 100, length: 100, innerAt: 7, innerLength: 9 })).join("");
 
 describe("a block's packed search entries", () => {
   it("round-trips times, operations, errors, filters and resources, sharing what traces share", () => {
@@ -36,7 +36,7 @@ describe("a block's packed search entries", () => {
     const block = decodeBlockEntries(index(digests), encoded.operations, encoded.search, encoded.terms, true);
     expect(block.resources).toHaveLength(2);
     const second = block.traces[1];
-    expect(second).toMatchObject({ traceId: digests[1]?.traceId, startUs: digests[1]?.startUs, durationUs: 1002, spanCount: 3, exact: true, offset: 100, length: 100, resources: [0, 1] });
+    expect(second).toMatchObject({ traceId: digests[1]?.traceId, startUs: digests[1]?.startUs, durationUs: 1002, spanCount: 3, exact: true, place: { at: 100, length: 100, innerAt: 7, innerLength: 9 }, resources: [0, 1] });
     // api op index 0, then db op failed → -(1 + 1).
     expect(second?.ops).toEqual([0, 10, 900, -2, 5, 5]);
     expect(bloomHas(second?.bloom ?? { bits: "", k: 0 }, termHash("k", "v2"))).toBe(true);
@@ -63,7 +63,7 @@ describe("a block's packed search entries", () => {
     };
     const encoded = encodeBlockEntries([digestFromSummary(summary)]);
     expect(encoded.terms).toBeNull();
-    const block = decodeBlockEntries(traceIndexRecord(summary.traceId, 0, 1), encoded.operations, encoded.search, null, false);
+    const block = decodeBlockEntries(traceIndexRecord(summary.traceId, { at: 0, length: 1, innerAt: 0, innerLength: 0 }), encoded.operations, encoded.search, null, false);
     expect(block.traces[0]).toMatchObject({ exact: false, ops: [-1, 0, 7] });
     expect(block.operations[0]).toEqual({ service: "api", name: "GET /", kind: -1 });
   });

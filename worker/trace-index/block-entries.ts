@@ -136,11 +136,27 @@ function trimRows(rows: number[][], budget: number): void {
   }
 }
 
-/** A trace's record in a block's trace index: 32 hex id + 8 hex offset + 8 hex length. */
-const RECORD = 48;
+/**
+ * A trace's record in a block's trace index: 32 hex id, then 8 hex digits each for its frame's
+ * offset and length in the block and its own bytes' offset and length in the decoded frame.
+ */
+export const RECORD = 64;
 
-export function traceIndexRecord(traceId: string, offset: number, length: number): string {
-  return `${traceId}${offset.toString(16).padStart(8, "0")}${length.toString(16).padStart(8, "0")}`;
+const hex8 = (n: number) => n.toString(16).padStart(8, "0");
+
+export function traceIndexRecord(traceId: string, place: { at: number; length: number; innerAt: number; innerLength: number }): string {
+  return `${traceId}${hex8(place.at)}${hex8(place.length)}${hex8(place.innerAt)}${hex8(place.innerLength)}`;
+}
+
+/** The place a trace index record gives. */
+export function recordPlace(traceIndex: string, at: number): { traceId: string; at: number; length: number; innerAt: number; innerLength: number } {
+  return {
+    traceId: traceIndex.slice(at, at + 32),
+    at: parseInt(traceIndex.slice(at + 32, at + 40), 16),
+    length: parseInt(traceIndex.slice(at + 40, at + 48), 16),
+    innerAt: parseInt(traceIndex.slice(at + 48, at + 56), 16),
+    innerLength: parseInt(traceIndex.slice(at + 56, at + 64), 16),
+  };
 }
 
 /** A stored block's index, ready to search; `terms` null leaves the filters unloaded. */
@@ -150,9 +166,9 @@ export function decodeBlockEntries(traceIndex: string, operationsJson: string, s
   );
   const rows = JSON.parse(searchJson) as number[][];
   const traces = rows.map((row, i): IndexedTrace => {
-    const at = i * RECORD;
+    const place = recordPlace(traceIndex, i * RECORD);
     return {
-      traceId: traceIndex.slice(at, at + 32),
+      traceId: place.traceId,
       startUs: micros(row[0] as number),
       durationUs: micros(row[1] as number),
       spanCount: row[2] as number,
@@ -161,8 +177,7 @@ export function decodeBlockEntries(traceIndex: string, operationsJson: string, s
       ops: row.slice(4),
       bloom: null,
       resources: [],
-      offset: parseInt(traceIndex.slice(at + 32, at + 40), 16),
-      length: parseInt(traceIndex.slice(at + 40, at + 48), 16),
+      place: { at: place.at, length: place.length, innerAt: place.innerAt, innerLength: place.innerLength },
     };
   });
   const block: IndexedBlock = { operations, resources: [], traces, termsLoaded: false, hasTerms };

@@ -1,11 +1,12 @@
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { collectHotrodSpans } from "../../test/demo/traffic";
 import { scanExportRequest } from "../otlp/protobuf-scan";
 import { sliceRequest, spanRefs, type SpanRef } from "../otlp/protobuf-slice";
-import { decodeMember, encodeBlock, FRAMES, readFooter, sampleDictionary, splitSearchSection, type BlockTrace, type MemberCodec } from "./block-format";
+import { ARCHIVE_FRAME, COMPACTED_FRAMES, decodeFrame, encodeBlock, FLUSH_FRAMES, innerBytes, readFooter, splitSearchSection, type BlockTrace, type FrameCodec } from "./block-format";
+import { recordPlace, RECORD } from "./block-entries";
 import { digestOtlp } from "./digest";
-import { gunzipSync } from "node:zlib";
 
 /** HotROD traces, one slice each, as a flush would hand them over. */
 function hotrodTraces(seed: number): BlockTrace[] {
@@ -19,55 +20,44 @@ function hotrodTraces(seed: number): BlockTrace[] {
   });
 }
 
-describe("a block object", () => {
-  const traces = [...hotrodTraces(1), ...hotrodTraces(2), ...hotrodTraces(3)];
-  const dictionary = sampleDictionary(traces.map((t) => t.bytes));
-  const codecs: MemberCodec[] = [{ kind: "raw" }, { kind: "gzip", level: 6 }, { kind: "zlib", level: 6, dictionary }];
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
-  it.each(codecs)("gives back every trace's exact bytes from its member ($kind)", (codec) => {
+describe("a block object", () => {
+  const traces = Array.from({ length: 6 }, (_, i) => hotrodTraces(i + 1)).flat();
+  const spans = 6 * 512;
+
+  it.each([FLUSH_FRAMES, COMPACTED_FRAMES, ARCHIVE_FRAME] as FrameCodec[])("gives back every trace's exact bytes from its frame (%o)", (codec) => {
     const block = encodeBlock(traces, codec);
     const layout = readFooter(block.body);
     expect(layout).not.toBeNull();
-    const dict = layout?.dictionary ? block.body.subarray(layout.dictionary.at, layout.dictionary.at + layout.dictionary.length) : null;
-    expect(dict === null).toBe(codec.kind !== "zlib");
     block.members.forEach((member, i) => {
-      expect(Buffer.from(decodeMember(block.body.subarray(member.at, member.at + member.length), dict)).equals(Buffer.from(traces[i]?.bytes as Uint8Array))).toBe(true);
+      const frame = decodeFrame(block.body.subarray(member.at, member.at + member.length));
+      expect(same(innerBytes(frame, member), traces[i]?.bytes as Uint8Array)).toBe(true);
     });
-    // The search section names every member where it lies.
+    // The search section names every trace where it lies.
     const search = layout?.search as { at: number; length: number };
     const { traceIndex } = splitSearchSection(new TextDecoder().decode(gunzipSync(block.body.subarray(search.at, search.at + search.length))));
-    expect(traceIndex.length).toBe(48 * traces.length);
-    expect(traceIndex.slice(0, 32)).toBe(traces[0]?.traceId);
+    expect(traceIndex.length).toBe(RECORD * traces.length);
+    expect(recordPlace(traceIndex, RECORD)).toEqual(block.members[1]);
     expect(block.summary.traceCount).toBe(traces.length);
-    expect(block.summary.spanCount).toBe(3 * 512);
+    expect(block.summary.spanCount).toBe(spans);
   });
 
-  it("puts consecutive traces in shared frames whose bytes hold each trace's spans", () => {
-    const block = encodeBlock(traces, FRAMES);
-    const frames = new Set(block.members.map((m) => m.at));
-    expect(frames.size).toBeGreaterThan(1);
-    expect(frames.size).toBeLessThan(traces.length / 2);
-    block.members.forEach((member, i) => {
-      const bytes = decodeMember(block.body.subarray(member.at, member.at + member.length));
-      const mine = [...spanRefs(scanExportRequest(bytes))].filter((ref) => ref.span.traceId === traces[i]?.traceId);
-      expect(mine.length).toBe(traces[i]?.digest.spanCount);
-    });
-    // A sixth of the raw bytes, about.
-    expect(block.members.length && [...frames].length).toBeGreaterThan(0);
-    expect(new Set(block.members.map((m) => `${m.at}:${m.length}`)).size).toBe(frames.size);
-    const stored = [...new Map(block.members.map((m) => [m.at, m.length])).values()].reduce((n, l) => n + l, 0);
-    expect(stored).toBeLessThan(block.summary.rawBytes / 4);
+  it("shares frames between consecutive traces, and stores HotROD spans in under 60 bytes each once compacted", () => {
+    const flushed = encodeBlock(traces, FLUSH_FRAMES);
+    const compacted = encodeBlock(traces, COMPACTED_FRAMES);
+    const frames = (members: Array<{ at: number }>) => new Set(members.map((m) => m.at)).size;
+    expect(frames(flushed.members)).toBeGreaterThan(1);
+    expect(frames(flushed.members)).toBeLessThan(traces.length / 3);
+    expect(frames(compacted.members)).toBeLessThan(frames(flushed.members));
+    const frameBytes = (block: typeof flushed) => [...new Map(block.members.map((m) => [m.at, m.length])).values()].reduce((n, l) => n + l, 0);
+    expect(frameBytes(flushed) / spans).toBeLessThan(100);
+    expect(frameBytes(compacted) / spans).toBeLessThan(60);
   });
 
-  it("compresses members with the block's dictionary at least a third smaller than gzip alone (HotROD)", () => {
-    const size = (codec: MemberCodec) => encodeBlock(traces, codec).members.reduce((n, m) => n + m.length, 0);
-    expect(size({ kind: "zlib", level: 6, dictionary })).toBeLessThan(size({ kind: "gzip", level: 6 }) * (2 / 3));
-  });
-
-  it("refuses to decode a dictionary member without its dictionary, and rejects bytes that are not a block", () => {
-    const block = encodeBlock(traces.slice(0, 2), { kind: "zlib", level: 1, dictionary });
-    const first = block.members[0] as { at: number; length: number };
-    expect(() => decodeMember(block.body.subarray(first.at, first.at + first.length))).toThrow(/dictionary/);
+  it("refuses bytes that are not a frame, or not a block", () => {
+    expect(() => decodeFrame(new Uint8Array([0x0a, 1, 2]))).toThrow(/not a frame/);
+    const block = encodeBlock(traces.slice(0, 2), FLUSH_FRAMES);
     expect(readFooter(new Uint8Array(100))).toBeNull();
     expect(readFooter(block.body.subarray(0, block.body.byteLength - 1))).toBeNull();
   });

@@ -51,7 +51,7 @@ export function indexOpenTraces<P>(open: ReadonlyMap<string, OpenTraceLike<P>>, 
     list.push(digest);
   }
   return {
-    traceIndex: list.map((d) => traceIndexRecord(d.traceId, 0, 0)).join(""),
+    traceIndex: list.map((d) => traceIndexRecord(d.traceId, { at: 0, length: 0, innerAt: 0, innerLength: 0 })).join(""),
     encoded: encodeBlockEntries(list),
   };
 }

@@ -59,9 +59,8 @@ export interface IndexedTrace {
   bloom: Bloom | null;
   /** Indexes into the block's resource term sets. */
   resources: number[];
-  /** Where its gzip member lies in the block object (0, 0 for traces still open). */
-  offset: number;
-  length: number;
+  /** Where its bytes lie in the block object: its frame, and its bytes in the decoded frame (zeros for traces still open). */
+  place: { at: number; length: number; innerAt: number; innerLength: number };
 }
 
 export interface IndexedBlock {

@@ -35,7 +35,6 @@ import {
   type TraceCopies,
 } from "../worker/storage/shard-protocol";
 import { compact, planCompaction } from "./shard/compaction";
-import { REPLACED_GRACE_MS } from "./shard/garbage";
 import type { PendingPart } from "./shard/pending-store";
 import { concat } from "./shard/pending-store";
 import { createSchema } from "./shard/schema";
@@ -46,7 +45,10 @@ import { DayTally, USAGE_DAYS_KEPT } from "./shard/usage-days";
 const DAY_MS = 86_400_000;
 /** A trace still receiving spans after this long is written anyway; later spans add a segment. */
 export const MAX_OPEN_MS = 5 * 60_000;
-/** The flush floor: a block is written once this many raw bytes or traces are due… */
+/**
+ * The flush floor: complete traces are written once the oldest has waited TRACE_BLOCK_WAIT_SECONDS,
+ * or — whenever the alarm runs — once this many bytes or traces are due…
+ */
 export const FLUSH_MIN_BYTES = 8 * 1024 * 1024;
 export const FLUSH_MIN_TRACES = 2_000;
 /** …and at most this much goes into one block (bounds a flush's memory). */
@@ -59,6 +61,8 @@ const BACKOFF_FIRST_MS = 5_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 /** Completed traces whose size is remembered, for the per-trace size cap. */
 const RECENT_TRACES = 20_000;
+/** A free pending row unused this long is deleted (see PendingStore.purgeFree). */
+const FREE_ROWS_KEPT_MS = 60 * 60_000;
 /** Objects listed and deleted per alarm while an account is being deleted. */
 const DESTROY_BATCH = 1_000;
 
@@ -162,7 +166,10 @@ export class TraceShard extends DurableObject<Env> {
       );
       this.reserved.clear();
       for (const queued of batch) queued.resolve();
-      void this.setAlarm(Math.min(now + this.quietMs(), this.flushRetryAt > now ? this.flushRetryAt : Infinity));
+      // The earliest these spans can be written: once quiet and their block's wait is over — or
+      // now, if pending spans pile up past the high-water mark.
+      const at = this.store.pending.bytes >= PENDING_HIGH_WATER ? now : now + this.quietMs() + this.blockWaitMs();
+      void this.setAlarm(Math.max(at, this.flushRetryAt));
     } catch (error) {
       this.reserved.clear();
       for (const queued of batch) queued.reject(error);
@@ -257,9 +264,11 @@ export class TraceShard extends DurableObject<Env> {
     // Accepted spans still pending are counted on the day they arrived, before they are flushed.
     for (const row of this.store.pending.liveRows()) add(utcDay(row.received), { appends: row.appends, spansAppended: row.spans, bytesAppended: row.bytes, objectRowsWritten: 1 });
     for (const [day, counts] of this.store.unrecordedDays()) add(day, counts);
+    const totals = this.store.manifest.totals();
     return {
       usage: { ...this.usage, objectRowsWritten: this.sql.rowsWritten + this.alarmsSet },
       openTraces: this.store.pending.open.size,
+      stored: { blocks: totals.blocks, freshBlocks: totals.fresh, traces: totals.traces, spans: totals.spans, r2Bytes: totals.bytes, rawBytes: totals.rawBytes, objectBytes: this.ctx.storage.sql.databaseSize, indexBytes: this.store.manifest.storedBytes() + this.store.ids.storedBytes() },
       days: [...days.values()].sort((a: UsageDay, b: UsageDay) => (a.day < b.day ? -1 : 1)),
     };
   }
@@ -328,6 +337,7 @@ export class TraceShard extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    this.store.noteUnrecorded(this.clock(), { alarms: 1 });
     if (this.destroying) {
       await this.destroyStep();
       return;
@@ -370,7 +380,9 @@ export class TraceShard extends DurableObject<Env> {
       if (dueAt <= now) due.push({ traceId, dueAt, bytes: trace.bytes });
       else nextDue = Math.min(nextDue, dueAt);
     }
-    if (due.length === 0) return nextDue;
+    // A complete trace waits up to TRACE_BLOCK_WAIT_SECONDS for company: wake then, not each time
+    // another trace goes quiet (every wake is a request and a row written).
+    if (due.length === 0) return nextDue + this.blockWaitMs();
     due.sort((a, b) => a.dueAt - b.dueAt);
     const dueBytes = due.reduce((n, d) => n + d.bytes, 0);
     const oldest = (due[0] as { dueAt: number }).dueAt;
@@ -379,12 +391,13 @@ export class TraceShard extends DurableObject<Env> {
       due.length >= FLUSH_MIN_TRACES ||
       oldest + this.blockWaitMs() <= now ||
       this.store.pending.bytes >= PENDING_HIGH_WATER;
-    if (!floorMet) return Math.min(nextDue, oldest + this.blockWaitMs());
+    if (!floorMet) return oldest + this.blockWaitMs();
 
     const batch: string[] = [];
     let bytes = 0;
+    const maxTraces = this.blockMaxTraces();
     for (const d of due) {
-      if (batch.length > 0 && (bytes + d.bytes > FLUSH_MAX_BYTES || batch.length >= FLUSH_MAX_TRACES)) break;
+      if (batch.length > 0 && (bytes + d.bytes > FLUSH_MAX_BYTES || batch.length >= maxTraces)) break;
       batch.push(d.traceId);
       bytes += d.bytes;
     }
@@ -398,7 +411,7 @@ export class TraceShard extends DurableObject<Env> {
       throw error;
     }
     // More due than one block holds: go on at once.
-    return batch.length < due.length ? this.clock() : Math.min(nextDue, this.clock() + quiet);
+    return batch.length < due.length ? this.clock() : nextDue + this.blockWaitMs();
   }
 
   /**
@@ -474,7 +487,8 @@ export class TraceShard extends DurableObject<Env> {
   private async compactionStep(): Promise<number | null> {
     const now = this.clock();
     if (now < this.compactionRetryAt) return this.compactionRetryAt;
-    const { plan, nextCheck } = planCompaction(this.store, now, this.compactionWindowMs());
+    const early = Number(this.env.TRACE_COMPACTION_EARLY_BLOCKS);
+    const { plan, nextCheck } = planCompaction(this.store, now, this.compactionWindowMs(), Number.isInteger(early) && early >= 0 ? early : undefined);
     if (!plan) return nextCheck;
     try {
       const result = await compact(this.store, plan, now);
@@ -512,7 +526,8 @@ export class TraceShard extends DurableObject<Env> {
       this.store.ids.dropExpired(cutoff);
       this.store.catalog.expire(cutoff);
       this.store.usageDays.expire(utcDay(now - USAGE_DAYS_KEPT * DAY_MS));
-      this.store.pending.purgeFree(now - REPLACED_GRACE_MS);
+      // Flushed spans linger in a free row at most an hour (reused long before, under steady traffic).
+      this.store.pending.purgeFree(now - FREE_ROWS_KEPT_MS);
       if (expired.length || this.sql.rowsWritten > rowsBefore) {
         this.store.recordUsage(now, { blocksExpired: expired.length, objectRowsWritten: this.sql.rowsWritten - rowsBefore });
       }
@@ -595,6 +610,12 @@ export class TraceShard extends DurableObject<Env> {
   private blockWaitMs(): number {
     const seconds = Number(this.env.TRACE_BLOCK_WAIT_SECONDS);
     return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 30) * 1000;
+  }
+
+  /** Traces a flushed block holds at most (TRACE_BLOCK_MAX_TRACES, default FLUSH_MAX_TRACES). */
+  private blockMaxTraces(): number {
+    const n = Number(this.env.TRACE_BLOCK_MAX_TRACES);
+    return Number.isInteger(n) && n > 0 ? Math.min(n, FLUSH_MAX_TRACES) : FLUSH_MAX_TRACES;
   }
 
   /** Compaction merges the blocks of windows this long (TRACE_COMPACTION_WINDOW_SECONDS, default an hour). */

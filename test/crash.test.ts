@@ -91,3 +91,31 @@ describe("a crash loses nothing that was acknowledged", () => {
     await expectAllReadable(second.url, tenant.readKey, sent);
   });
 });
+
+describe("a crash during background work loses nothing", () => {
+  it("keeps every acknowledged span across SIGKILLs while blocks are being flushed and compacted", async () => {
+    // Windows of 2 s that close at once, and early compaction after 2 blocks: the objects flush
+    // and compact all the time, so the kills land in the middle of it.
+    const vars = { TRACE_QUIET_SECONDS: "1", TRACE_BLOCK_WAIT_SECONDS: "0", TRACE_COMPACTION_WINDOW_SECONDS: "2", TRACE_COMPACTION_EARLY_BLOCKS: "2" };
+    let server = await startServer({ vars });
+    servers.push(server);
+    const tenant = await signUp(server.url);
+    const sent = new Map<string, Set<string>>();
+    for (let cycle = 0; cycle < 3; cycle++) {
+      for (let burst = 0; burst < 4; burst++) {
+        for (const [traceId, spanIds] of await sendTraces(server.url, tenant.ingestKey, 8, 6)) sent.set(traceId, spanIds);
+        await new Promise((r) => setTimeout(r, 700 + Math.random() * 900));
+      }
+      await server.kill();
+      servers.splice(servers.indexOf(server), 1);
+      server = await startServer({ stateDir: server.stateDir, vars });
+      servers.push(server);
+    }
+    await expectAllReadable(server.url, tenant.readKey, sent);
+    // Let the objects finish what the kills interrupted, then read everything again.
+    await new Promise((r) => setTimeout(r, 6_000));
+    await expectAllReadable(server.url, tenant.readKey, sent);
+    const search = await getJson<JaegerEnvelope<JaegerTrace[]>>(`${server.url}/api/traces?service=crash-test&lookback=1h&limit=1000`, tenant.readKey);
+    expect(new Set(search.body.data.map((t) => t.traceID))).toEqual(new Set([...sent.keys()].map((id) => id.replace(/^0{16}/, ""))));
+  });
+});

@@ -21,7 +21,7 @@ import type { ShardStore } from "./store";
 
 /** A window is closed (no new level-0 blocks will join it) this long after it ends. */
 export const CLOSE_GRACE_MS = 2 * 60_000;
-/** An open window is compacted early once it has this many level-0 blocks. */
+/** An open window is compacted early once it has this many level-0 blocks (TRACE_COMPACTION_EARLY_BLOCKS; 0: never). */
 export const EARLY_BLOCKS = 32;
 /** Compressed bytes a compacted block aims for; blocks this big are left alone. */
 export const TARGET_BLOCK_BYTES = 16 * 1024 * 1024;
@@ -43,13 +43,13 @@ export interface CompactionPlan {
 }
 
 /** The oldest window worth compacting now, or null; and when one next may be. */
-export function planCompaction(store: ShardStore, now: number, windowMs: number): { plan: CompactionPlan | null; nextCheck: number | null } {
+export function planCompaction(store: ShardStore, now: number, windowMs: number, earlyBlocks = EARLY_BLOCKS): { plan: CompactionPlan | null; nextCheck: number | null } {
   let nextCheck: number | null = null;
   const grace = Math.min(CLOSE_GRACE_MS, windowMs);
   for (const { window, blocks } of store.manifest.levelZeroWindows(windowMs)) {
     const closesAt = window + windowMs + grace;
     const closed = closesAt <= now;
-    if (!closed && blocks < EARLY_BLOCKS) {
+    if (!closed && (earlyBlocks === 0 || blocks < earlyBlocks)) {
       nextCheck = Math.min(nextCheck ?? Infinity, closesAt);
       continue;
     }

@@ -74,6 +74,11 @@ export class IdIndex {
     return [...found.values()];
   }
 
+  /** Bytes the index's rows take (an estimate: values plus ~40 bytes a row and its index entry). */
+  storedBytes(): number {
+    return this.sql.first<{ n: number | null }>("SELECT sum(length(entries) + 40) AS n FROM id_chunks")?.n ?? 0;
+  }
+
   /** Runs, for tests and usage. */
   runs(): Array<{ id: number; level: number; entries: number }> {
     return this.sql.all("SELECT id, level, entries FROM id_runs ORDER BY level, id");

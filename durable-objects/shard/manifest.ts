@@ -172,13 +172,22 @@ export class Manifest {
     }
   }
 
+  /** Bytes the manifest's rows take (an estimate: values plus ~100 bytes a row). */
+  storedBytes(): number {
+    return (
+      this.sql.first<{ n: number | null }>(
+        "SELECT sum(length(key) + coalesce(length(services), 0) + coalesce(length(operations), 0) + coalesce(length(block_terms), 0) + 100) AS n FROM blocks",
+      )?.n ?? 0
+    );
+  }
+
   /** Live blocks and their sizes (usage, tests). */
-  totals(): { blocks: number; traces: number; spans: number; bytes: number; rawBytes: number } {
-    const row = this.sql.first<{ blocks: number; traces: number | null; spans: number | null; bytes: number | null; raw: number | null }>(
-      "SELECT count(*) AS blocks, sum(traces) AS traces, sum(spans) AS spans, sum(bytes) AS bytes, sum(raw_bytes) AS raw FROM blocks WHERE state = ?",
+  totals(): { blocks: number; fresh: number; traces: number; spans: number; bytes: number; rawBytes: number } {
+    const row = this.sql.first<{ blocks: number; fresh: number | null; traces: number | null; spans: number | null; bytes: number | null; raw: number | null }>(
+      "SELECT count(*) AS blocks, sum(level = 0) AS fresh, sum(traces) AS traces, sum(spans) AS spans, sum(bytes) AS bytes, sum(raw_bytes) AS raw FROM blocks WHERE state = ?",
       BlockState.live,
     );
-    return { blocks: row?.blocks ?? 0, traces: row?.traces ?? 0, spans: row?.spans ?? 0, bytes: row?.bytes ?? 0, rawBytes: row?.raw ?? 0 };
+    return { blocks: row?.blocks ?? 0, fresh: row?.fresh ?? 0, traces: row?.traces ?? 0, spans: row?.spans ?? 0, bytes: row?.bytes ?? 0, rawBytes: row?.raw ?? 0 };
   }
 }
 

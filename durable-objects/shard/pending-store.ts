@@ -19,8 +19,13 @@ import type { ShardPart } from "../../worker/storage/shard-protocol";
 
 /** Body bytes plus slice-list bytes of one row: under the 2,000,000-byte limit with room to spare. */
 export const MAX_ROW_BYTES = 1_900_000;
-/** Free rows kept for reuse; more are deleted (their space would otherwise stay allocated). */
-const MAX_FREE_ROWS = 32;
+/**
+ * Free rows kept for reuse, at most: enough for every request between two flushes (a row reused is
+ * one row written; a row deleted and a new one inserted are two), within a bound on the space they
+ * keep allocated. Beyond, the oldest are deleted.
+ */
+const MAX_FREE_ROWS = 4_096;
+const MAX_FREE_BYTES = 64 * 1024 * 1024;
 
 /** A slice of a trace in a pending row: in chunk `chunk`, at `at` of its uncompressed bytes. */
 export interface PendingPart {
@@ -49,6 +54,8 @@ export interface RowInfo {
   spans: number;
   /** Uncompressed OTLP bytes. */
   bytes: number;
+  /** Bytes of its body as stored (compressed). */
+  stored: number;
   /** Where each chunk lies in the row's body: [at, length]. */
   chunks: Array<[number, number]>;
   /** Parts of open traces still in it; at zero the row is free. */
@@ -66,7 +73,7 @@ export class PendingStore {
   readonly open = new Map<string, OpenTrace>();
   private readonly rows = new Map<number, RowInfo>();
   /** Free slot → its seq (as the row holds it) and when it was freed. */
-  private readonly free = new Map<number, { seq: number; freedAt: number }>();
+  private readonly free = new Map<number, { seq: number; freedAt: number; stored: number }>();
   private nextSeq = 1;
   private nextSlot = 1;
   /** Uncompressed bytes in live rows. */
@@ -78,19 +85,19 @@ export class PendingStore {
   load(now: number): void {
     const freeText = this.sql.first<{ value: string }>("SELECT value FROM meta WHERE key = 'free'")?.value;
     const recordedFree = new Map<number, number>((freeText ? (JSON.parse(freeText) as Array<[number, number]>) : []).map(([slot, seq]) => [slot, seq]));
-    const rows = this.sql.all<{ slot: number; seq: number; received: number; appends: number; spans: number; slices: string }>(
-      "SELECT slot, seq, received, appends, spans, slices FROM pending_rows ORDER BY seq",
+    const rows = this.sql.all<{ slot: number; seq: number; received: number; appends: number; spans: number; slices: string; stored: number }>(
+      "SELECT slot, seq, received, appends, spans, slices, length(body) AS stored FROM pending_rows ORDER BY seq",
     );
     for (const row of rows) {
       this.nextSeq = Math.max(this.nextSeq, row.seq + 1);
       this.nextSlot = Math.max(this.nextSlot, row.slot + 1);
       if (recordedFree.get(row.slot) === row.seq) {
-        this.free.set(row.slot, { seq: row.seq, freedAt: now });
+        this.free.set(row.slot, { seq: row.seq, freedAt: now, stored: row.stored });
         continue;
       }
       const list = JSON.parse(row.slices) as StoredList;
       const bytes = list.c.reduce((n, [, , raw]) => n + raw, 0);
-      const info: RowInfo = { seq: row.seq, received: row.received, appends: row.appends, spans: row.spans, bytes, chunks: list.c.map(([at, length]) => [at, length]), users: 0 };
+      const info: RowInfo = { seq: row.seq, received: row.received, appends: row.appends, spans: row.spans, bytes, stored: row.stored, chunks: list.c.map(([at, length]) => [at, length]), users: 0 };
       this.rows.set(row.slot, info);
       this.bytes += bytes;
       this.track(row.slot, info, list.s);
@@ -161,7 +168,7 @@ export class PendingStore {
       );
     }
     const bytes = list.c.reduce((n, [, , raw]) => n + raw, 0);
-    const info: RowInfo = { seq, received: now, appends, spans, bytes, chunks: list.c.map(([at, length]) => [at, length]), users: 0 };
+    const info: RowInfo = { seq, received: now, appends, spans, bytes, stored: body.byteLength, chunks: list.c.map(([at, length]) => [at, length]), users: 0 };
     this.rows.set(slot, info);
     this.bytes += bytes;
     this.track(slot, info, list.s);
@@ -222,15 +229,18 @@ export class PendingStore {
   release(flushed: Map<string, PendingPart[]>, now: number): RowInfo[] {
     const emptied: Array<[number, RowInfo]> = [];
     for (const [slot, info] of this.releasedRows(flushed)) emptied.push([slot, info]);
-    const freeList: Array<[number, number]> = [...this.free].map(([slot, { seq }]) => [slot, seq]);
-    for (const [slot, info] of emptied) freeList.push([slot, info.seq]);
-    // Beyond MAX_FREE_ROWS, delete rather than keep: the free list stays small and storage shrinks.
-    const surplus = freeList.length > MAX_FREE_ROWS ? freeList.splice(0, freeList.length - MAX_FREE_ROWS) : [];
+    const freeList: Array<[number, number, number]> = [...this.free].map(([slot, { seq, stored }]) => [slot, seq, stored]);
+    for (const [slot, info] of emptied) freeList.push([slot, info.seq, info.stored]);
+    // Beyond the bounds, the oldest free rows are deleted rather than kept.
+    let keptBytes = freeList.reduce((n, [, , stored]) => n + stored, 0);
+    let drop = 0;
+    while (drop < freeList.length && (freeList.length - drop > MAX_FREE_ROWS || keptBytes > MAX_FREE_BYTES)) keptBytes -= (freeList[drop++] as [number, number, number])[2];
+    const surplus = freeList.splice(0, drop);
     for (let i = 0; i < surplus.length; i += 90) {
       const chunk = surplus.slice(i, i + 90).map(([slot]) => slot);
       this.sql.run(`DELETE FROM pending_rows WHERE slot IN (${placeholders(chunk.length)})`, ...chunk);
     }
-    this.sql.run("INSERT INTO meta (key, value) VALUES ('free', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(freeList));
+    this.sql.run("INSERT INTO meta (key, value) VALUES ('free', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(freeList.map(([slot, seq]) => [slot, seq])));
 
     // The writes succeeded: now change memory (a failed write above leaves it as it was).
     for (const [traceId, parts] of flushed) {
@@ -249,7 +259,7 @@ export class PendingStore {
     for (const [slot, info] of emptied) {
       this.rows.delete(slot);
       this.bytes -= info.bytes;
-      if (kept.has(slot)) this.free.set(slot, { seq: info.seq, freedAt: now });
+      if (kept.has(slot)) this.free.set(slot, { seq: info.seq, freedAt: now, stored: info.stored });
     }
     return emptied.map(([, info]) => info);
   }

@@ -1,17 +1,25 @@
 /**
- * `npm run bench` — ingest throughput and cost, measured side by side in one run.
+ * `npm run bench` — everything measured side by side in one run, on the same workerd:
  *
- * Both servers run under `wrangler dev` on the same workerd: the full edgetrace pipeline and a null
- * Worker that only reads the body. Both get the same 512-span HotROD batch (made by the real OTel
- * SDK, serialised by its protobuf serialiser, fresh trace ids per request) at the same
- * concurrency, alternating rounds so machine noise hits both alike. It prints spans/s for each and
- * the ratio, then the rows, objects and requests the pipeline used per million spans, priced at
- * Cloudflare's list prices. Then search at scale (./search.ts; BENCH_SEARCH_SPANS=0 skips it).
+ * 1. Ingest throughput: the full pipeline against a null Worker that only reads the body, same
+ *    512-span HotROD batch (real OTel SDK, its protobuf serialiser, fresh trace ids per request),
+ *    same concurrency, alternating rounds so machine noise hits both alike.
+ * 2. Cost per million spans of that load, with 30 days of storage, counted from the tenant's daily
+ *    usage once every trace is written and compacted.
+ * 3. The same for a small tenant: 100-span requests, a few a second (history.ts).
+ * 4. Trace by id with 1× and 10× the blocks of history (history.ts).
+ * 5. Search at scale (search.ts; BENCH_SEARCH_SPANS=0 skips it). The trace view runs after
+ *    (trace-view.ts).
+ *
+ * The bench's servers compact per minute (TRACE_COMPACTION_WINDOW_SECONDS=60) instead of per
+ * hour, so compacted sizes are measured within the run; that compacts more often than production
+ * would, so the cost of compaction is counted high, not low.
  */
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { collectHotrodSpans } from "../demo/traffic.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
-import { costPerMillionSpans, type StorageUsage } from "../../worker/storage/usage.ts";
+import { BENCH_VARS, printCost, signUpBench, waitForRest } from "./api.ts";
+import { runHistoryBench, runSmallTenantBench } from "./history.ts";
 import { freshBatches, runLoad, type LoadResult } from "./load.ts";
 import { runSearchBench } from "./search.ts";
 
@@ -33,18 +41,16 @@ async function main() {
 
   const nullServer = await startServer({ config: "test/bench/null-worker/wrangler.toml" });
   servers.push(nullServer);
-  const full = await startServer();
+  const full = await startServer({ vars: BENCH_VARS });
   servers.push(full);
-  const { ingestKey, readKey } = await signUpBench(full.url);
-  const headers = { "content-type": "application/x-protobuf", "x-api-key": ingestKey };
+  const tenant = await signUpBench(full.url, "bench");
+  const headers = { "content-type": "application/x-protobuf", "x-api-key": tenant.ingestKey };
 
   const run = (url: string, seconds: number) =>
     runLoad({ url: `${url}/v1/traces`, headers, batches: freshBatches(body, traceIds), connections: CONNECTIONS, seconds });
 
   // Warm both (JIT, object creation) before measuring.
-  await run(nullServer.url, 2);
-  await run(full.url, 2);
-
+  const warm = [await run(nullServer.url, 2), await run(full.url, 2)];
   const nullRuns: LoadResult[] = [];
   const fullRuns: LoadResult[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -55,18 +61,22 @@ async function main() {
   const fullRate = spansPerSecond(fullRuns);
   const failed = fullRuns.reduce((n, r) => n + r.non2xx + r.errors, 0);
 
-  console.log("ingest throughput (spans/s, higher is better)");
+  console.log("1. ingest throughput (spans/s, higher is better)");
   console.log(row("null Worker (reads body only)", nullRate, nullRuns));
   console.log(row("edgetrace full pipeline", fullRate, fullRuns));
   console.log(`  ratio full / null: ${(fullRate / nullRate).toFixed(2)}  (target ≥ 0.50)`);
   if (failed) console.log(`  ! ${failed} full-pipeline requests failed or were not 2xx`);
+  await nullServer.stop();
 
-  // Let every open trace complete (quiet period 10 s) so the cost includes R2 + D1 completion.
-  printCost(await waitForCompletion(full.url, readKey), traces);
-
-  await Promise.all(servers.map((s) => s.stop()));
+  // Every request the tenant sent (warm-up included: its spans are in the usage too).
+  const requests = [warm[1] as LoadResult, ...fullRuns].reduce((n, r) => n + r.requests - r.non2xx - r.errors, 0);
+  const report = await waitForRest(full.url, tenant, { compacted: true });
+  printCost("2. cost of the HotROD load (512-span requests)", report, requests);
+  await full.stop();
   servers.length = 0;
-  // Then search over a tenant of BENCH_SEARCH_SPANS spans (0 skips it), on its own server.
+
+  await runSmallTenantBench();
+  await runHistoryBench();
   await runSearchBench();
 }
 
@@ -82,59 +92,10 @@ function row(name: string, rate: number, runs: LoadResult[]): string {
   return `  ${name.padEnd(32)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} spans/s   p50 ${p50} ms  p99 ${p99} ms`;
 }
 
-async function signUpBench(url: string) {
-  const signup = await fetch(`${url}/api/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: `bench-${Date.now()}@edgetrace.dev`, password: "benchmark-password", organization: "Bench" }),
+if (process.argv[1]?.endsWith("run.ts")) {
+  main().catch(async (error) => {
+    console.error(error);
+    await Promise.all(servers.map((s) => s.kill()));
+    process.exit(1);
   });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
-  const { apiKey } = (await signup.json()) as { apiKey: { key: string } };
-  const cookie = (signup.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const created = await fetch(`${url}/api/keys`, {
-    method: "POST",
-    headers: { "content-type": "application/json", cookie },
-    body: JSON.stringify({ name: "bench reader", scopes: ["read"] }),
-  });
-  const { key } = (await created.json()) as { key: string };
-  return { ingestKey: apiKey.key, readKey: key };
 }
-
-async function waitForCompletion(url: string, readKey: string): Promise<StorageUsage> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const response = await fetch(`${url}/api/usage`, { headers: { authorization: `Bearer ${readKey}` } });
-    const report = (await response.json()) as { usage: StorageUsage; openTraces: number };
-    if (report.openTraces === 0 || Date.now() > deadline) return report.usage;
-    await new Promise((r) => setTimeout(r, 2_000));
-  }
-}
-
-function printCost(usage: StorageUsage, tracesPerBatch: number) {
-  const perMillion = (n: number) => Math.round((n * 1e6) / usage.spansAppended).toLocaleString("en-US");
-  const cost = costPerMillionSpans(usage, workerRequestsFor(usage));
-  console.log(`\nstorage work per million spans (${usage.spansAppended.toLocaleString("en-US")} spans measured, ${tracesPerBatch} traces per batch)`);
-  console.log(`  Worker requests            ${perMillion(workerRequestsFor(usage)).padStart(8)}`);
-  console.log(`  Durable Object requests    ${perMillion(usage.appends).padStart(8)}`);
-  console.log(`  DO SQLite rows written     ${perMillion(usage.objectRowsWritten).padStart(8)}`);
-  console.log(`  D1 rows written            ${perMillion(usage.d1RowsWritten).padStart(8)}   (${usage.tracesCompleted.toLocaleString("en-US")} traces completed)`);
-  console.log(`  R2 writes (class A)        ${perMillion(usage.r2Puts).padStart(8)}`);
-  console.log(`  R2 reads (class B)         ${perMillion(usage.r2Gets).padStart(8)}`);
-  console.log(`  R2 bytes stored            ${(usage.r2BytesWritten / usage.spansAppended).toFixed(0).padStart(8)} B/span`);
-  console.log("\ninfra cost per million spans at Cloudflare list prices (target ≤ $0.020)");
-  for (const [name, dollars] of Object.entries(cost)) {
-    if (name !== "total") console.log(`  ${name.padEnd(26)} $${dollars.toFixed(4)}`);
-  }
-  console.log(`  ${"total".padEnd(26)} $${cost.total.toFixed(4)}`);
-}
-
-/** Every request (warm-up included, as usage counts those spans too) carried one full batch. */
-function workerRequestsFor(usage: StorageUsage): number {
-  return usage.spansAppended / SPANS_PER_BATCH;
-}
-
-main().catch(async (error) => {
-  console.error(error);
-  await Promise.all(servers.map((s) => s.kill()));
-  process.exit(1);
-});

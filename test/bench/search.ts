@@ -1,22 +1,20 @@
 /**
- * `npm run bench`, second part — trace search at scale, side by side with the store's own speed.
+ * `npm run bench`, part 5 — trace search at scale.
  *
  * 1. Ingest BENCH_SEARCH_SPANS (default 1,000,000) HotROD spans for one tenant — made by the real
  *    OTel SDK, 512 a batch, several connections, start times spread over the last 50 minutes — and
- *    wait until every trace is complete (in R2 + D1).
+ *    wait until every trace is written to R2 and compacted.
  * 2. Restart the server (a cold isolate), then time, through the public API with a read key:
  *    trace by id, and attribute searches from rare to common (Jaeger UI's defaults: lookback 1 h,
- *    limit 20). Each query uses a different value, so no answer is served twice.
- * 3. Stop it and start a bare Worker on the same local D1 + R2 (raw-store/) to time the store's own
- *    reads: the D1 lookup + R2 GET of a trace, and one D1 read of the whole index of the window.
- * 4. Print the index's size per block and what it costs per million spans, against the format it
- *    replaced (a JSON array of trace summaries).
+ *    limit 20). Each query uses a different value, so no answer is served twice. The bare HTTP
+ *    round trip to the Worker is the baseline.
  */
 import { rmSync } from "node:fs";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { CollectingSpanProcessor, collectHotrodSpans, createHotrodProviders, hotrodTraffic } from "../demo/traffic.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
+import { BENCH_VARS, signUpBench, waitForRest } from "./api.ts";
 
 const SPANS = Number(process.env.BENCH_SEARCH_SPANS ?? 1_000_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -37,12 +35,12 @@ interface Samples {
 export async function runSearchBench(): Promise<void> {
   if (!(SPANS > 0)) return;
   console.log(`\n── search at scale: ${SPANS.toLocaleString("en-US")} spans for one tenant ──`);
-  let server = await start({});
-  const tenant = await signUp(server.url);
+  let server = await start({ vars: BENCH_VARS });
+  const tenant = await signUpBench(server.url, "search-bench");
   const now = Date.now();
   const ingest = await ingestHotrod(server.url, tenant.ingestKey, now);
   const completeStarted = performance.now();
-  await waitForCompletion(server.url, tenant.readKey);
+  await waitForRest(server.url, tenant, { compacted: true, timeoutMs: 600_000 });
   console.log(
     `ingest: ${ingest.spans.toLocaleString("en-US")} spans (${ingest.requests.toLocaleString("en-US")} HotROD requests) in ${(ingest.seconds).toFixed(1)} s ` +
       `(${Math.round(ingest.spans / ingest.seconds).toLocaleString("en-US")} spans/s incl. generating them), all complete ${((performance.now() - completeStarted) / 1000).toFixed(1)} s later`,
@@ -51,7 +49,7 @@ export async function runSearchBench(): Promise<void> {
   // A fresh isolate: nothing of the index cached.
   const stateDir = server.stateDir;
   await stop(server);
-  server = await start({ stateDir });
+  server = await start({ stateDir, vars: BENCH_VARS });
   const api = (path: string) => timedGet(`${server.url}${path}`, tenant.readKey);
   const window = `start=${(now - 3_600_000) * 1000}&end=${(now + 60_000) * 1000}`;
   const tags = (map: Record<string, string>) => `tags=${encodeURIComponent(JSON.stringify(map))}`;
@@ -74,87 +72,23 @@ export async function runSearchBench(): Promise<void> {
     for (let i = 0; i < ROUNDS; i++) runs.push(await api(`/api/traces?${window}&limit=20&${params(i)}`));
     searchResults.push({ name, runs });
   }
-  await stop(server);
 
-  // The store alone, same data, same machine.
-  const raw = await start({ stateDir, config: "test/bench/raw-store/wrangler.toml" });
-  const rawGet = (path: string) => timedGet(`${raw.url}${path}`, "");
   const nul: number[] = [];
-  for (let i = 0; i < 50; i++) nul.push((await rawGet("/raw/null")).ms);
-  const rawTrace: number[] = [];
-  for (let i = 0; i < 200; i++) rawTrace.push((await rawGet(`/raw/trace?tenant=${tenant.tenantId}&id=${pick(ingest.samples.traceIds, i)}`)).ms);
-  const rawIndex: number[] = [];
-  let indexRead = { blocks: 0, chars: 0 };
-  for (let i = 0; i < 10; i++) {
-    const response = await rawGet(`/raw/index?tenant=${tenant.tenantId}&${window}`);
-    rawIndex.push(response.ms);
-    indexRead = response.body as typeof indexRead;
-  }
-  const rawD1: number[] = [];
-  for (let i = 0; i < 200; i++) rawD1.push((await rawGet(`/raw/trace?tenant=${tenant.tenantId}&id=${pick(ingest.samples.traceIds, i)}&only=d1`)).ms);
-  const stats = (await rawGet(`/raw/stats?tenant=${tenant.tenantId}`)).body as IndexStats;
-  await stop(raw);
-  // A million spans take ~350 MB of local state: do not leave it in the temp folder.
+  for (let i = 0; i < 50; i++) nul.push((await timedGet(`${server.url}/healthz`, "")).ms);
+  const stored = ((await timedGet(`${server.url}/api/usage`, tenant.readKey)).body as { stored: { blocks: number; traces: number; spans: number; r2Bytes: number } }).stored;
+  await stop(server);
+  // A million spans take ~100 MB of local state: do not leave it in the temp folder.
   rmSync(stateDir, { recursive: true, force: true });
 
   const p50 = (list: number[]) => percentile(list, 0.5);
-  console.log(`\nquery latency, client-side through wrangler dev (p50 / p90 ms; bare HTTP round trip to a Worker: ${p50(nul).toFixed(1)} ms)`);
-  console.log(row("trace by id  GET /api/traces/{id}", byId, `store alone (D1 lookup + R2 GET): ${fmt(rawTrace)}  → ${(p50(byId) / p50(rawTrace)).toFixed(1)}×   target p50 ≤ 20 ms`));
-  console.log(`    (of which the D1 lookup alone: ${fmt(rawD1)})`);
-  console.log(`  attribute search  GET /api/traces (limit 20, lookback 1 h over ${stats.blocks} blocks, ${Number(stats.traces).toLocaleString("en-US")} traces)  target p50 ≤ 300 ms`);
+  console.log(`\nquery latency, client-side through wrangler dev (p50 / p90 ms; bare HTTP round trip to the Worker: ${p50(nul).toFixed(1)} ms)`);
+  console.log(row("trace by id  GET /api/traces/{id}", byId, "target p50 ≤ 20 ms"));
+  console.log(`  attribute search  GET /api/traces (limit 20, lookback 1 h over ${stored.blocks} compacted blocks, ${Number(stored.traces).toLocaleString("en-US")} traces)  target p50 ≤ 300 ms`);
   console.log(`    cold isolate, first query (unique value): ${cold.ms.toFixed(0)} ms  [${cold.stats}]`);
   for (const { name, runs } of searchResults) {
     console.log(row(`  ${name}`, runs.map((r) => r.ms), `[${runs[Math.floor(runs.length / 2)]?.stats ?? ""}] ${Math.round(median(runs.map((r) => r.traces)))} traces`));
   }
-  console.log(`    store alone: one D1 read of every index column in the window (${indexRead.blocks} blocks, ${(indexRead.chars / 1e6).toFixed(1)} MB) — what a search without the block filters would read: ${fmt(rawIndex)}`);
-  console.log("    [blocks = rows D1 returned after its SQL filters; visited = blocks judged; judged = trace entries checked; read = traces fetched, results included]");
-  await printIndexCost(stats);
-}
-
-interface IndexStats {
-  blocks: number;
-  traces: number;
-  spans: number;
-  traceIndex: number;
-  services: number;
-  operations: number;
-  search: number;
-  terms: number;
-  traceFilter: number;
-  blockTerms: number;
-}
-
-async function printIndexCost(stats: IndexStats): Promise<void> {
-  const perBlock = (n: number) => Math.round(n / stats.blocks).toLocaleString("en-US");
-  const perSpan = (n: number) => (n / stats.spans).toFixed(1);
-  const now = stats.traceIndex + stats.services + stats.operations + stats.search + stats.terms + stats.traceFilter + stats.blockTerms;
-  // The replaced row held trace_index, services and a JSON array of trace summaries.
-  const summaries = (await oldFormatChars(Math.round(stats.traces / stats.blocks))).perTrace * stats.traces;
-  const before = stats.traceIndex + stats.services + summaries;
-  const dollars = (bytes: number) => `$${(((bytes / stats.spans) * 1e6) / 1e9 * 0.75).toFixed(4)}`;
-  console.log(`\nsearch index in D1: ${stats.blocks} blocks, ${Math.round(stats.traces / stats.blocks)} traces and ${Math.round(stats.spans / stats.blocks)} spans a block`);
-  console.log(`  rows written per block     3 (the row + its 2 index entries), as before → $${((3 * stats.blocks) / stats.spans).toFixed(4)} per million spans`);
-  console.log(`  bytes written per block    ${perBlock(now)} (${perSpan(now)} B/span) — before: ${perBlock(before)} (${perSpan(before)} B/span, summaries estimated from the same traffic)`);
-  console.log(
-    `    trace_index ${perBlock(stats.traceIndex)}, trace_filter ${perBlock(stats.traceFilter)}, operations ${perBlock(stats.operations)}, ` +
-      `search ${perBlock(stats.search)}, terms (trace filters) ${perBlock(stats.terms)}, block_terms ${perBlock(stats.blockTerms)}, services ${perBlock(stats.services)}`,
-  );
-  console.log(`  D1 storage at $0.75/GB-month: ${dollars(now)} per million spans kept a month (before: ${dollars(before)}); a D1 database holds 10 GB`);
-}
-
-/** Characters the replaced `summaries` column took per trace, for HotROD traces, in blocks of `blockTraces`. */
-async function oldFormatChars(blockTraces: number): Promise<{ perTrace: number }> {
-  await import("./resolve-ts.ts");
-  const { summarize, digestsOf } = await import("../../worker/model/summary");
-  const { decodeProtobufRequest } = await import("../../worker/otlp/protobuf-decode");
-  const { spans } = collectHotrodSpans({ requests: 300, seed: 99 });
-  const batch = decodeProtobufRequest(ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array).batch;
-  const ids = [...new Set(batch.spans.map((s) => s.traceId))].slice(0, Math.max(1, blockTraces));
-  const summaries = ids.map((traceId) => {
-    const trace = { traceId, ...batch, spans: batch.spans.filter((s) => s.traceId === traceId) };
-    return { ...summarize(traceId, digestsOf(trace)), offset: 123_456, length: 4_567 };
-  });
-  return { perTrace: JSON.stringify(summaries).length / summaries.length };
+  console.log("    [blocks = blocks the shards' manifests offered after their filters; visited = blocks judged; judged = trace entries checked; read = traces fetched, results included]");
 }
 
 async function ingestHotrod(url: string, key: string, now: number) {
@@ -220,16 +154,6 @@ function collectSamples(batch: ReadableSpan[], samples: Samples): void {
   }
 }
 
-async function waitForCompletion(url: string, readKey: string): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    const { body } = await timedGet(`${url}/api/usage`, readKey);
-    if ((body as { openTraces: number }).openTraces === 0) return;
-    if (Date.now() > deadline) throw new Error("traces still open after 5 minutes");
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
-
 async function timedGet(url: string, key: string): Promise<{ ms: number; body: unknown; stats: string; traces: number }> {
   const started = performance.now();
   const response = await fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {} });
@@ -240,25 +164,7 @@ async function timedGet(url: string, key: string): Promise<{ ms: number; body: u
   return { ms, body, stats: response.headers.get("x-edgetrace-search") ?? "", traces: Array.isArray(body.data) ? body.data.length : 0 };
 }
 
-async function signUp(url: string) {
-  const signup = await fetch(`${url}/api/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: `search-bench-${Date.now()}@edgetrace.dev`, password: "benchmark-password", organization: "Search bench" }),
-  });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
-  const { tenant, apiKey } = (await signup.json()) as { tenant: { id: string }; apiKey: { key: string } };
-  const cookie = (signup.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const created = await fetch(`${url}/api/keys`, {
-    method: "POST",
-    headers: { "content-type": "application/json", cookie },
-    body: JSON.stringify({ name: "search bench reader", scopes: ["read"] }),
-  });
-  const { key } = (await created.json()) as { key: string };
-  return { tenantId: tenant.id, ingestKey: apiKey.key, readKey: key };
-}
-
-async function start(options: { stateDir?: string; config?: string }): Promise<RunningServer> {
+async function start(options: { stateDir?: string; vars?: Record<string, string> }): Promise<RunningServer> {
   const server = await startServer(options);
   running.push(server);
   return server;

@@ -38,6 +38,11 @@ archiveRoutes.post("/api/archive/:traceId", async (c) => {
 
 archiveRoutes.get("/api/archive/:traceId", async (c) => {
   const traceId = traceIdParam(c.req.param("traceId"));
+  // HEAD (what the trace view asks to show its Archive toggle): whether a copy exists, unread.
+  if (c.req.method === "HEAD") {
+    const copies = await archivedCopies(c.env, c.get("tenant"), traceId);
+    return c.body(null, copies.length ? 200 : 404);
+  }
   const trace = await readArchived(c.env, c.get("tenant"), traceId);
   if (!trace) return c.json(notFound(c.req.param("traceId")), 404);
   const adjusted = adjustTrace(trace);
@@ -52,10 +57,14 @@ archiveRoutes.delete("/api/archive/:traceId", async (c) => {
   return c.body(null, 204);
 });
 
-async function readArchived(env: Env, config: TenantConfig, traceId: string) {
+async function archivedCopies(env: Env, config: TenantConfig, traceId: string) {
   const shards = readShards(config, traceId);
   const archived = await Promise.all(shards.map((shard) => shardStub(env, config.tenantId, shard).archivedCopy(shardConfig(config), traceId)));
-  const segments = archived.filter((s) => s !== null);
+  return archived.filter((s) => s !== null);
+}
+
+async function readArchived(env: Env, config: TenantConfig, traceId: string) {
+  const segments = await archivedCopies(env, config, traceId);
   if (segments.length === 0) return null;
   const parts = await readMembers(env.TRACES, segments);
   return parts.length ? assembleTrace(traceId, parts) : null;

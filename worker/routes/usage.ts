@@ -1,14 +1,15 @@
 /**
  * GET /api/usage?from=YYYY-MM-DD&to=YYYY-MM-DD — what this tenant's trace storage has done: the
- * work since its objects last started (`usage`, which the benchmark prices per million spans),
- * spans still open, and per-day totals that survive restarts (`days`, UTC; default the last 30).
+ * work since its objects last started (`usage`), spans still open, what it holds now (`stored`),
+ * and per-day totals that survive restarts (`days`, UTC; default the last 30), which the benchmark
+ * prices per million spans.
  */
 import { Hono } from "hono";
 import { BadRequest } from "../errors";
 import { requireReader } from "../middleware/auth";
 import { shardConfig } from "../query/read-trace";
 import { allShards, shardStub } from "../storage/shard-routing";
-import { addUsage, emptyUsage, mergeDays, utcDay } from "../storage/usage";
+import { addStored, addUsage, emptyStored, emptyUsage, mergeDays, utcDay } from "../storage/usage";
 
 export const usageRoutes = new Hono<{ Bindings: Env }>();
 
@@ -25,9 +26,11 @@ usageRoutes.get("/api/usage", requireReader(), async (c) => {
   const reports = await Promise.all(allShards(config).map((shard) => shardStub(c.env, config.tenantId, shard).usageReport(shardConfig(config), from, to)));
   let usage = emptyUsage();
   let openTraces = 0;
+  let stored = emptyStored();
   for (const report of reports) {
     usage = addUsage(usage, report.usage);
     openTraces += report.openTraces;
+    stored = addStored(stored, report.stored);
   }
-  return c.json({ usage, openTraces, from, to, days: mergeDays(reports.map((r) => r.days)) });
+  return c.json({ usage, openTraces, stored, from, to, days: mergeDays(reports.map((r) => r.days)) });
 });

@@ -4,7 +4,7 @@
  */
 import type { PendingIndex } from "../trace-index/pending-index";
 import type { Extent, MemberPlace } from "../trace-index/block-format";
-import type { StorageUsage, UsageDay } from "./usage";
+import type { StorageUsage, StoredNow, UsageDay } from "./usage";
 
 /** The tenant settings a shard acts on (from the tenant directory, passed with every call). */
 export interface ShardConfig {
@@ -106,6 +106,7 @@ export interface ShardUsageReport {
   usage: StorageUsage;
   openTraces: number;
   days: UsageDay[];
+  stored: StoredNow;
 }
 
 /** Thrown (by name, across RPC) when the shard's tenant is gone or going. */

@@ -47,6 +47,42 @@ export interface UsageDay {
   compactions: number;
   /** Blocks deleted because they expired. */
   blocksExpired: number;
+  /** Alarm invocations (billed as Durable Object requests). */
+  alarms: number;
+}
+
+/** What a tenant's storage holds now (live blocks, and its objects' SQLite). */
+export interface StoredNow {
+  blocks: number;
+  /** Of which flushed and not yet compacted. */
+  freshBlocks: number;
+  traces: number;
+  spans: number;
+  /** Compressed bytes in R2 (blocks; archived traces not included). */
+  r2Bytes: number;
+  /** Uncompressed OTLP bytes those blocks hold. */
+  rawBytes: number;
+  /** The trace shards' SQLite databases, in bytes, as they are now (pending rows and free pages included). */
+  objectBytes: number;
+  /** Of which what stays as spans are kept: the block manifest, the trace id index, the catalogue. */
+  indexBytes: number;
+}
+
+export function emptyStored(): StoredNow {
+  return { blocks: 0, freshBlocks: 0, traces: 0, spans: 0, r2Bytes: 0, rawBytes: 0, objectBytes: 0, indexBytes: 0 };
+}
+
+export function addStored(a: StoredNow, b: StoredNow): StoredNow {
+  return {
+    blocks: a.blocks + b.blocks,
+    freshBlocks: a.freshBlocks + b.freshBlocks,
+    traces: a.traces + b.traces,
+    spans: a.spans + b.spans,
+    r2Bytes: a.r2Bytes + b.r2Bytes,
+    rawBytes: a.rawBytes + b.rawBytes,
+    objectBytes: a.objectBytes + b.objectBytes,
+    indexBytes: a.indexBytes + b.indexBytes,
+  };
 }
 
 export type DayCounts = Omit<UsageDay, "day">;
@@ -66,6 +102,7 @@ export function emptyDay(day: string): UsageDay {
     flushes: 0,
     compactions: 0,
     blocksExpired: 0,
+    alarms: 0,
   };
 }
 
@@ -115,35 +152,49 @@ export function addUsage(total: StorageUsage, part: StorageUsage): StorageUsage 
   return sum;
 }
 
-/** Cloudflare list prices, USD per unit (../shared/guides/reference.md). */
+/** Cloudflare list prices, USD per unit (../shared/guides/reference.md, scale.md). */
 export const PRICES = {
   workerRequest: 0.3 / 1e6,
   objectRequest: 0.15 / 1e6,
   rowWritten: 1.0 / 1e6,
   r2ClassA: 4.5 / 1e6,
   r2ClassB: 0.36 / 1e6,
+  /** Per byte per month. */
+  r2Storage: 0.015 / 1e9,
+  objectStorage: 0.2 / 1e9,
 } as const;
 
 export interface CostBreakdown {
   workerRequests: number;
   objectRequests: number;
   objectRows: number;
-  d1Rows: number;
   r2Writes: number;
   r2Reads: number;
+  /** Keeping the spans for `months` (R2 blocks, and the objects' index in SQLite). */
+  r2Storage: number;
+  objectStorage: number;
   total: number;
 }
 
-/** Dollars per million spans ingested, given the Worker requests that carried them. */
-export function costPerMillionSpans(usage: StorageUsage, workerRequests: number): CostBreakdown {
-  const scale = usage.spansAppended > 0 ? 1e6 / usage.spansAppended : 0;
+/**
+ * Dollars per million spans: the work counted in a tenant's daily usage, the Worker requests
+ * that carried the spans, and storing what is left (after compaction) for `months` months.
+ * Not priced: Durable Object duration (GB-s while an object is active), which depends on how
+ * traffic is spread in time rather than on its volume.
+ */
+export function costPerMillionSpans(days: UsageDay[], stored: StoredNow, workerRequests: number, months = 1): CostBreakdown {
+  const sum = (key: keyof DayCounts) => days.reduce((n, d) => n + d[key], 0);
+  const spans = sum("spansAppended");
+  const scale = spans > 0 ? 1e6 / spans : 0;
+  const storedScale = stored.spans > 0 ? 1e6 / stored.spans : 0;
   const parts = {
     workerRequests: workerRequests * PRICES.workerRequest * scale,
-    objectRequests: usage.appends * PRICES.objectRequest * scale,
-    objectRows: usage.objectRowsWritten * PRICES.rowWritten * scale,
-    d1Rows: usage.d1RowsWritten * PRICES.rowWritten * scale,
-    r2Writes: usage.r2Puts * PRICES.r2ClassA * scale,
-    r2Reads: usage.r2Gets * PRICES.r2ClassB * scale,
+    objectRequests: (sum("appends") + sum("alarms")) * PRICES.objectRequest * scale,
+    objectRows: sum("objectRowsWritten") * PRICES.rowWritten * scale,
+    r2Writes: sum("r2Puts") * PRICES.r2ClassA * scale,
+    r2Reads: sum("r2Gets") * PRICES.r2ClassB * scale,
+    r2Storage: stored.r2Bytes * storedScale * PRICES.r2Storage * months,
+    objectStorage: stored.indexBytes * storedScale * PRICES.objectStorage * months,
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }

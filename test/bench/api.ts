@@ -1,0 +1,84 @@
+/**
+ * What the benchmarks ask of a running server: a tenant with ingest and read keys, its usage
+ * report, waiting until its storage is at rest, and the cost of what it did per million spans.
+ */
+import { costPerMillionSpans, type StoredNow, type UsageDay } from "../../worker/storage/usage.ts";
+
+/** The bench's servers compact per minute, not per hour (see run.ts). */
+export const BENCH_VARS = { TRACE_COMPACTION_WINDOW_SECONDS: "60" };
+
+export interface BenchTenant {
+  tenantId: string;
+  ingestKey: string;
+  readKey: string;
+}
+
+export async function signUpBench(url: string, name: string): Promise<BenchTenant> {
+  const signup = await fetch(`${url}/api/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@edgetrace.dev`, password: "benchmark-password", organization: name }),
+  });
+  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
+  const { tenant, apiKey } = (await signup.json()) as { tenant: { id: string }; apiKey: { key: string } };
+  const cookie = (signup.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const created = await fetch(`${url}/api/keys`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie },
+    body: JSON.stringify({ name: `${name} reader`, scopes: ["read"] }),
+  });
+  const { key } = (await created.json()) as { key: string };
+  return { tenantId: tenant.id, ingestKey: apiKey.key, readKey: key };
+}
+
+export interface UsageReport {
+  openTraces: number;
+  stored: StoredNow;
+  days: UsageDay[];
+}
+
+export async function usageOf(url: string, tenant: BenchTenant): Promise<UsageReport> {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const response = await fetch(`${url}/api/usage?from=${day(Date.now() - 2 * 86_400_000)}&to=${day(Date.now() + 86_400_000)}`, {
+    headers: { authorization: `Bearer ${tenant.readKey}` },
+  });
+  if (!response.ok) throw new Error(`usage: ${response.status} ${await response.text()}`);
+  return (await response.json()) as UsageReport;
+}
+
+/** Waits until no trace is open and (with `compacted`) every block has been compacted. */
+export async function waitForRest(url: string, tenant: BenchTenant, options: { compacted: boolean; timeoutMs?: number }): Promise<UsageReport> {
+  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+  for (;;) {
+    const report = await usageOf(url, tenant);
+    if (report.openTraces === 0 && (!options.compacted || report.stored.freshBlocks === 0)) return report;
+    if (Date.now() > deadline) throw new Error(`storage not at rest after ${(options.timeoutMs ?? 300_000) / 1000} s: ${JSON.stringify({ open: report.openTraces, ...report.stored })}`);
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+}
+
+const sum = (days: UsageDay[], key: keyof Omit<UsageDay, "day">) => days.reduce((n, d) => n + d[key], 0);
+
+/** Prints the work per million spans and its price, with 30 days of storage. */
+export function printCost(title: string, report: UsageReport, workerRequests: number): number {
+  const spans = sum(report.days, "spansAppended");
+  const perMillion = (n: number) => Math.round((n * 1e6) / spans).toLocaleString("en-US").padStart(9);
+  const cost = costPerMillionSpans(report.days, report.stored, workerRequests, 1);
+  const { stored } = report;
+  console.log(`\n${title}: ${spans.toLocaleString("en-US")} spans in ${workerRequests.toLocaleString("en-US")} requests, after compaction`);
+  console.log(`  per million spans: Worker requests ${perMillion(workerRequests)}, DO requests ${perMillion(sum(report.days, "appends") + sum(report.days, "alarms"))}, DO rows written ${perMillion(sum(report.days, "objectRowsWritten"))}, R2 writes ${perMillion(sum(report.days, "r2Puts"))}, R2 reads ${perMillion(sum(report.days, "r2Gets"))}, D1 rows 0`);
+  console.log(
+    `  stored: ${stored.blocks} blocks, ${(stored.r2Bytes / stored.spans).toFixed(1)} B/span in R2 (${(stored.rawBytes / stored.spans).toFixed(0)} B/span as sent), ` +
+      `${(stored.indexBytes / stored.spans).toFixed(1)} B/span of index in the objects' SQLite (whose files hold ${(stored.objectBytes / 1e6).toFixed(1)} MB now, pending rows included)`,
+  );
+  const line = (name: string, dollars: number) => console.log(`    ${name.padEnd(34)} $${dollars.toFixed(5)}`);
+  line("Worker requests", cost.workerRequests);
+  line("Durable Object requests", cost.objectRequests);
+  line("DO SQLite rows written", cost.objectRows);
+  line("R2 writes (class A)", cost.r2Writes);
+  line("R2 reads (class B)", cost.r2Reads);
+  line("R2 storage, 30 days", cost.r2Storage);
+  line("DO storage, 30 days", cost.objectStorage);
+  console.log(`    ${"total per million spans".padEnd(34)} $${cost.total.toFixed(4)}   (target ≤ $0.020)`);
+  return cost.total;
+}

@@ -227,8 +227,7 @@ export class PendingStore {
    * rows freed, whose counts belong in usage. Must run inside the flush's storage transaction.
    */
   release(flushed: Map<string, PendingPart[]>, now: number): RowInfo[] {
-    const emptied: Array<[number, RowInfo]> = [];
-    for (const [slot, info] of this.releasedRows(flushed)) emptied.push([slot, info]);
+    const { leaving, emptied } = this.releasedRows(flushed);
     const freeList: Array<[number, number, number]> = [...this.free].map(([slot, { seq, stored }]) => [slot, seq, stored]);
     for (const [slot, info] of emptied) freeList.push([slot, info.seq, info.stored]);
     // Beyond the bounds, the oldest free rows are deleted rather than kept.
@@ -254,6 +253,10 @@ export class PendingStore {
       }
       if (open.parts.length === 0) this.open.delete(traceId);
     }
+    for (const [slot, count] of leaving) {
+      const info = this.rows.get(slot);
+      if (info) info.users -= count;
+    }
     const kept = new Set(freeList.map(([slot]) => slot));
     for (const [slot] of surplus) this.free.delete(slot);
     for (const [slot, info] of emptied) {
@@ -264,23 +267,16 @@ export class PendingStore {
     return emptied.map(([, info]) => info);
   }
 
-  /** Rows whose every part is in `flushed`, without changing anything yet. */
-  private releasedRows(flushed: Map<string, PendingPart[]>): Map<number, RowInfo> {
+  /** How many parts each row loses, and the rows left with none — without changing anything yet. */
+  private releasedRows(flushed: Map<string, PendingPart[]>): { leaving: Map<number, number>; emptied: Array<[number, RowInfo]> } {
     const leaving = new Map<number, number>();
     for (const parts of flushed.values()) for (const { slot } of parts) leaving.set(slot, (leaving.get(slot) ?? 0) + 1);
-    const emptied = new Map<number, RowInfo>();
+    const emptied: Array<[number, RowInfo]> = [];
     for (const [slot, count] of leaving) {
       const info = this.rows.get(slot);
-      if (!info) continue;
-      info.users -= count;
-      if (info.users <= 0) emptied.set(slot, info);
+      if (info && info.users - count <= 0) emptied.push([slot, info]);
     }
-    // Restore: the caller's transaction decides; memory changes only after it succeeded.
-    for (const [slot, count] of leaving) {
-      const info = this.rows.get(slot);
-      if (info) info.users += count;
-    }
-    return emptied;
+    return { leaving, emptied };
   }
 
   /** Deletes free rows freed before `before`: flushed spans should not linger in a reusable row. */

@@ -3,7 +3,8 @@
  * compaction keeping blocks per hour bounded, retention deleting exactly what expired, archive,
  * and usage that survives restarts.
  */
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import type { TraceShard } from "../../durable-objects/trace-shard";
 import { describe, expect, it } from "vitest";
 import { EARLY_BLOCKS } from "../../durable-objects/shard/compaction";
 import { call, FUTURE, getJson, ingest, r2Keys, requestOf, settle, shard, shardSql, signUp, spansOf, TestClock, traceIdOf, traceSpanIds, useClock, type Tenant } from "./helpers";
@@ -140,6 +141,38 @@ describe("retention", () => {
     await settle(stub);
     expect(await traceSpanIds(tenant, archived)).toBeNull();
     expect((await r2Keys(`${tenant.tenantId}/`)).filter((k) => k.includes("/archive/"))).toEqual([]);
+  });
+});
+
+describe("restarts", () => {
+  it("never reopens a flushed trace: traces split over concurrent requests are pending again after a restart only if unflushed", async () => {
+    const tenant = await signUp();
+    let stub = shard(tenant);
+    const clock = new TestClock();
+    await useClock(stub, clock);
+    let next = 0;
+    // 8 concurrent requests at a time (group commit packs them), each holding the end of one
+    // trace and the start of the next: rows whose traces are flushed at different times.
+    for (let round = 0; round < 30; round++) {
+      await Promise.all(Array.from({ length: 8 }, (_, k) => ingest(tenant, requestOf([...spansOf(traceIdOf(next + k), 5), ...spansOf(traceIdOf(next + k + 1), 5)]))));
+      next += 8;
+      clock.advance(7_000);
+      await settle(stub);
+    }
+    clock.advance(5 * MINUTE);
+    await settle(stub);
+    const pendingState = () =>
+      runInDurableObject(stub, (instance: TraceShard) => ({ open: instance.store.pending.open.size, liveRows: instance.store.pending.rowCount }));
+    expect(await pendingState()).toEqual({ open: 0, liveRows: 0 });
+    const blocks = (await liveBlocks(tenant)).length;
+    await evictDurableObject(stub);
+    stub = shard(tenant);
+    await useClock(stub, clock);
+    expect(await pendingState()).toEqual({ open: 0, liveRows: 0 });
+    clock.advance(5 * MINUTE);
+    await settle(stub);
+    expect((await liveBlocks(tenant)).length).toBeLessThanOrEqual(blocks);
+    for (const n of [0, 7, next]) expect((await traceSpanIds(tenant, traceIdOf(n)))?.size).toBe(n === 0 || n === next ? 5 : 10);
   });
 });
 

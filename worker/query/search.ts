@@ -53,6 +53,8 @@ export interface SearchStats {
   blocksVisited: number;
   tracesJudged: number;
   tracesRead: number;
+  /** Time spent asking the shards for their block lists and open traces (ms). */
+  planMs: number;
   /** Time spent waiting for block indexes from R2, and for trace reads (ms, overlapping work counted once a wait). */
   indexMs: number;
   readMs: number;
@@ -65,7 +67,7 @@ export interface SearchStats {
 export const SEARCH_STATS_HEADER = "x-edgetrace-search";
 
 export function formatSearchStats(stats: SearchStats): string {
-  return `blocks=${stats.blocks}; visited=${stats.blocksVisited}; judged=${stats.tracesJudged}; read=${stats.tracesRead}; index-ms=${stats.indexMs}; read-ms=${stats.readMs}`;
+  return `blocks=${stats.blocks}; visited=${stats.blocksVisited}; judged=${stats.tracesJudged}; read=${stats.tracesRead}; plan-ms=${stats.planMs}; index-ms=${stats.indexMs}; read-ms=${stats.readMs}`;
 }
 
 export async function searchTraces(env: Env, config: TenantConfig, query: SearchQuery): Promise<SearchResult> {
@@ -83,7 +85,7 @@ class Search {
   private readonly decoded = new Map<string, SpanBatch>();
   /** Frames read by this search: neighbouring traces share them. */
   private readonly frames: FrameCache = new Map();
-  private readonly stats: SearchStats = { blocks: 0, blocksVisited: 0, tracesJudged: 0, tracesRead: 0, indexMs: 0, readMs: 0 };
+  private readonly stats: SearchStats = { blocks: 0, blocksVisited: 0, tracesJudged: 0, tracesRead: 0, planMs: 0, indexMs: 0, readMs: 0 };
 
   constructor(
     private readonly env: Env,
@@ -97,9 +99,11 @@ class Search {
     const { query } = this;
     if (this.plan.impossible) return { traces: [], stats: this.stats };
     const filter = { startUs: query.startUs, endUs: query.endUs, service: query.service, operation: query.operation, terms: this.plan.terms.map((t) => t.term) };
+    const planStarted = Date.now();
     const plans = await Promise.all(
       allShards(this.config).map(async (shard) => ({ shard, plan: await shardStub(this.env, this.config.tenantId, shard).searchPlan(shardConfig(this.config), filter) })),
     );
+    this.stats.planMs = Date.now() - planStarted;
     const refs = plans.flatMap(({ plan }) => plan.blocks).sort((a, b) => b.maxStartUs - a.maxStartUs);
     this.stats.blocks = refs.length;
     for (const { shard, plan } of plans) {

@@ -82,7 +82,7 @@ export class BlockEntriesBuilder {
     this.anyTerms = true;
     const refs = digest.resourceTerms.map((terms) => this.resourceRef(terms));
     if (this.distinct) for (const term of digest.spanTerms) this.distinct.add(term);
-    this.traceTerms.push([serializeBloom(buildBloom(digest.spanTerms, TRACE_BLOOM_CHARS)), ...new Set(refs)]);
+    this.traceTerms.push([bloomOf(digest.spanTerms), ...new Set(refs)]);
   }
 
   /** Each distinct resource's terms once: usually the very array another trace had (digest.ts). */
@@ -111,6 +111,18 @@ export class BlockEntriesBuilder {
       blockFilter: this.distinct && this.anyTerms ? buildSqlFilter([...this.distinct], this.distinct.size, MAX_BLOCK_FILTER_BYTES) : null,
     };
   }
+}
+
+/**
+ * A trace's filter, serialised, remembered by its terms array: the index of the traces still open
+ * in a shard is rebuilt for every search, mostly from digests that have not changed.
+ */
+const blooms = new WeakMap<Uint32Array, string>();
+
+function bloomOf(terms: Uint32Array): string {
+  let bloom = blooms.get(terms);
+  if (bloom === undefined) blooms.set(terms, (bloom = serializeBloom(buildBloom(terms, TRACE_BLOOM_CHARS))));
+  return bloom;
 }
 
 export function encodeBlockEntries(digests: TraceDigest[]): EncodedBlock {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { layoutScatter, linearScale, niceMax, niceTicks, timeTicks, type ScatterItem } from "./scatter";
+import { layoutScatter, linearScale, niceMax, timeTicks, type ScatterItem } from "./scatter";
 
 describe("linearScale", () => {
   it("maps the domain onto the range, inverted ranges included", () => {
@@ -12,24 +12,12 @@ describe("linearScale", () => {
   });
 });
 
-describe("niceTicks", () => {
-  it("steps by 1, 2 or 5 times a power of ten", () => {
-    expect(niceTicks(0, 1000, 4)).toEqual([0, 500, 1000]);
-    expect(niceTicks(0, 1000, 10)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
-    expect(niceTicks(0, 1.2e6, 4)).toEqual([0, 500_000, 1_000_000]);
-    expect(niceTicks(0, 0.3, 3)).toEqual([0, 0.1, 0.2, 0.3]);
-  });
-
-  it("gives the one value of an empty domain", () => {
-    expect(niceTicks(7, 7)).toEqual([7]);
-  });
-});
-
 describe("niceMax", () => {
   it("rounds the top of the axis up to a tick", () => {
     expect(niceMax(730_000)).toBe(800_000);
     expect(niceMax(1_000)).toBe(1_000);
     expect(niceMax(0)).toBe(1);
+    expect(niceMax(20 * 60e6)).toBe(20 * 60e6);
   });
 });
 
@@ -63,6 +51,19 @@ describe("layoutScatter", () => {
     expect(a?.y).toBe(plot.top + plot.height * 0.75);
     expect(b?.r).toBeGreaterThan(a?.r ?? 0);
     expect(b?.error).toBe(true);
+  });
+
+  it("labels the duration axis with its units, zeros kept", () => {
+    // Traces of up to 1 ms: the middle tick is 500 µs (it once read "5μs").
+    const short = layoutScatter([item("a", 1_000_000_000, 120), item("b", 1_060_000_000, 1_000)], size);
+    expect(short.yTicks.map((t) => t.label)).toEqual(["0", "500μs", "1ms"]);
+    const sub = layoutScatter([item("a", 1_000_000_000, 7), item("b", 1_060_000_000, 730)], size);
+    expect(sub.yTicks.map((t) => t.label)).toEqual(["0", "200μs", "400μs", "600μs", "800μs"]);
+    const long = layoutScatter([item("a", 1_000_000_000, 2_500_000), item("b", 1_060_000_000, 90_000_000)], size);
+    expect(long.yTicks.map((t) => t.label)).toEqual(["0", "30s", "1m", "1m 30s"]);
+    // Ticks run bottom (0) to top (the axis maximum).
+    expect(short.yTicks[0]?.pos).toBe(short.plot.top + short.plot.height);
+    expect(short.yTicks[2]?.pos).toBe(short.plot.top);
   });
 
   it("centres a lone trace", () => {

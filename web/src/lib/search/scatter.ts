@@ -1,8 +1,9 @@
 /**
  * Geometry of the results scatter plot (x = when a trace started, y = how long it took), kept
- * apart from the SVG so it can be tested: scales, "nice" ticks and point positions in pixels.
+ * apart from the SVG so it can be tested: scales, clock ticks and point positions in pixels.
+ * The duration axis uses the app's one duration ruler (`$lib/format/duration`).
  */
-import { formatDuration } from "../format/duration";
+import { durationTicks, formatDurationTick } from "../format/duration";
 
 export interface ScatterItem {
   traceID: string;
@@ -40,26 +41,15 @@ export function linearScale(d0: number, d1: number, r0: number, r1: number): (va
   return (value) => r0 + (value - d0) * k;
 }
 
-/** Round tick values (1, 2 or 5 × 10^n apart) covering [min, max], about `count` of them. */
-export function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!(max > min)) return [min];
-  const rough = (max - min) / Math.max(1, count);
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
-  const ticks: number[] = [];
-  // Integer steps from a rounded start keep float noise (0.30000000000000004) out of the values.
-  for (let i = Math.ceil(min / step); i * step <= max + step * 1e-9; i++) ticks.push(Number((i * step).toPrecision(12)));
-  return ticks;
-}
+/** Duration ticks the y axis aims for. */
+const Y_TICKS = 4;
 
-/** The top of the y axis: the smallest nice tick at or above `max`. */
+/** The top of the y axis (µs): the smallest duration tick at or above `max`. */
 export function niceMax(max: number): number {
-  if (max <= 0) return 1;
-  const ticks = niceTicks(0, max, 4);
-  const last = ticks[ticks.length - 1] ?? max;
-  if (last >= max) return last;
-  const step = ticks.length > 1 ? (ticks[1] ?? 0) - (ticks[0] ?? 0) : max;
-  return last + step;
+  if (!(max > 0)) return 1;
+  const { values, step } = durationTicks(0, max, Y_TICKS);
+  const last = values[values.length - 1] ?? max;
+  return last >= max ? last : Number((last + step).toPrecision(12));
 }
 
 const SECOND = 1e6;
@@ -121,6 +111,7 @@ export function layoutScatter(items: readonly ScatterItem[], options: ScatterOpt
   t0 -= pad;
   t1 += pad;
   const yMax = niceMax(Math.max(...items.map((item) => item.duration)));
+  const yAxis = durationTicks(0, yMax, Y_TICKS);
   const x = linearScale(t0, t1, plot.left, plot.left + plot.width);
   const y = linearScale(0, yMax, plot.top + plot.height, plot.top);
   const maxSpans = Math.max(...items.map((item) => item.spanCount));
@@ -132,6 +123,6 @@ export function layoutScatter(items: readonly ScatterItem[], options: ScatterOpt
     plot,
     points: items.map((item) => ({ ...item, x: x(item.start), y: y(item.duration), r: radius(item.spanCount) })),
     xTicks: values.map((value) => ({ pos: x(value), label: format(value, step) })),
-    yTicks: niceTicks(0, yMax, 4).map((value) => ({ pos: y(value), label: value === 0 ? "0" : formatDuration(value) })),
+    yTicks: yAxis.values.map((value) => ({ pos: y(value), label: formatDurationTick(value, yAxis.step) })),
   };
 }

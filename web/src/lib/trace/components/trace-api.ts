@@ -55,13 +55,23 @@ export async function otlpText(id: string, fallback: JaegerTrace, f: Fetch = fet
   return otlpFileText(jaegerToOtlp(fallback));
 }
 
+/** Why a trace did not load, as the page words it. */
+export interface LoadFailure {
+  /** not-found: no such trace for this tenant; invalid: not a trace id; unreachable: no answer; failed: anything else. */
+  kind: "not-found" | "invalid" | "unreachable" | "failed";
+  title: string;
+  detail: string;
+  /** Whether asking again may help (a trace still arriving, a network blip). */
+  retry: boolean;
+}
+
 /** What to tell someone whose trace did not load. */
-export function describeLoadError(error: unknown): { title: string; detail: string; retry: boolean } {
+export function describeLoadError(error: unknown): LoadFailure {
   if (error instanceof ApiError) {
-    if (error.status === 404) return { title: "Trace not found", detail: "No trace with this id in your organization. A trace that is still arriving shows up a few seconds after its last span.", retry: true };
-    if (error.status === 400) return { title: "Not a trace id", detail: error.message, retry: false };
-    if (error.status === 0) return { title: "Cannot reach the server", detail: error.message, retry: true };
-    return { title: `The server answered ${error.status}`, detail: error.message, retry: true };
+    if (error.status === 404) return { kind: "not-found", title: "Trace not found", detail: "No trace with this id in your organization. A trace that is still arriving shows up a few seconds after its last span.", retry: true };
+    if (error.status === 400) return { kind: "invalid", title: "Not a trace id", detail: error.message, retry: false };
+    if (error.status === 0) return { kind: "unreachable", title: "Cannot reach the server", detail: error.message, retry: true };
+    return { kind: "failed", title: `The server answered ${error.status}`, detail: error.message, retry: true };
   }
-  return { title: "Something went wrong", detail: error instanceof Error ? error.message : String(error), retry: true };
+  return { kind: "failed", title: "Something went wrong", detail: error instanceof Error ? error.message : String(error), retry: true };
 }

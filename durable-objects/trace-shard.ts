@@ -39,6 +39,10 @@ import type { PendingPart } from "./shard/pending-store";
 import { concat } from "./shard/pending-store";
 import { createSchema } from "./shard/schema";
 import { digestOnly, prepareTrace, yieldToEventLoop } from "./shard/segment";
+import { aggregateByBucket, MINUTE_MS } from "../worker/metrics/aggregate";
+import { linkedTraceOf, pairWithHeld, PAIRING_WINDOW_MS } from "../worker/metrics/pairing";
+import type { GraphSpan } from "../worker/model/service-graph";
+import { shardOf } from "../worker/storage/shard-routing";
 import { ShardStore } from "./shard/store";
 import { DayTally, USAGE_DAYS_KEPT } from "./shard/usage-days";
 
@@ -80,6 +84,8 @@ export class TraceShard extends DurableObject<Env> {
   readonly store: ShardStore;
   private tenantId: string | undefined;
   private retentionDays = 30;
+  /** The tenant's shard count as last told: where a linked consumer's producer lives. */
+  private shardCount: number | null = null;
   private destroying = false;
   private readonly shard: number;
 
@@ -113,6 +119,7 @@ export class TraceShard extends DurableObject<Env> {
       for (const { key, value } of this.sql.all<{ key: string; value: string }>("SELECT key, value FROM meta")) {
         if (key === "tenant") this.tenantId = value;
         if (key === "retention") this.retentionDays = Number(value) || this.retentionDays;
+        if (key === "shards") this.shardCount = Number(value) || null;
         if (key === "destroying") this.destroying = true;
       }
       const now = this.clock();
@@ -246,6 +253,25 @@ export class TraceShard extends DurableObject<Env> {
     return { operations };
   }
 
+  /** Linked consumers another shard flushed, to pair here with their producers (worker/metrics/pairing.ts). */
+  async holdForPairing(config: ShardConfig, spans: GraphSpan[]): Promise<void> {
+    await this.admit(config, true);
+    const now = this.clock();
+    // Paired at once with the producers held here; the rest wait with them.
+    this.store.transaction(() => {
+      this.store.held.put(spans.map((span) => ({ span, until: now + PAIRING_WINDOW_MS })));
+      this.recordMetrics([], now);
+    });
+    const due = this.store.held.nextDue();
+    if (due !== null) await this.setAlarm(due);
+  }
+
+  /** Metric buckets of one resolution starting in [from, to), as stored (worker/metrics/aggregate.ts). */
+  async metricBuckets(config: ShardConfig, resolution: number, from: number, to: number): Promise<Array<{ bucket: number; data: Uint8Array }>> {
+    await this.admit(config, false);
+    return this.store.metrics.range(resolution, from, to);
+  }
+
   /** Where the archived copy of a trace is, or null. */
   async archivedCopy(config: ShardConfig, traceId: string): Promise<SegmentLocation | null> {
     await this.admit(config, false);
@@ -363,6 +389,7 @@ export class TraceShard extends DurableObject<Env> {
     });
     await step("compaction", () => this.compactionStep());
     await step("retention", () => this.retentionStep());
+    await step("call pairing", async () => this.pairingStep());
     if (this.store.pending.open.size > 0) next = Math.min(next, this.clock() + BACKOFF_MAX_MS);
     if (Number.isFinite(next)) await this.setAlarm(Math.max(next, this.clock()));
   }
@@ -430,13 +457,16 @@ export class TraceShard extends DurableObject<Env> {
     const reader = pending.reader();
     reader.preload([...flushed.values()].flat().map((p) => p.slot));
     const builder = new BlockBuilder(FLUSH_FRAMES);
+    // Every span's service-graph facts, read in the digest's pass: the metrics come from what the
+    // flush holds anyway, never from R2.
+    const graph: GraphSpan[] = [];
     let i = 0;
     for (const [traceId, parts] of flushed) {
       if (++i % 100 === 0) await yieldToEventLoop();
       const bytes = pending.read(parts, reader);
       // One slice of one request holds each span once: only traces pieced together from several
       // requests (where an exporter's retry may repeat spans) need the duplicate pass.
-      const trace = parts.length === 1 ? digestOnly(traceId, bytes) : prepareTrace(traceId, bytes);
+      const trace = parts.length === 1 ? digestOnly(traceId, bytes, graph) : prepareTrace(traceId, bytes, graph);
       if (trace) builder.add(trace);
     }
     const block = builder.traceCount > 0 ? builder.finish() : null;
@@ -451,9 +481,10 @@ export class TraceShard extends DurableObject<Env> {
         throw error;
       }
     }
-    this.store.transaction(() => {
+    const forward = this.store.transaction(() => {
       const rowsBefore = this.sql.rowsWritten;
       const tally = new DayTally();
+      const forward = this.recordMetrics(graph, now);
       if (block && blockId !== null) {
         this.store.manifest.commit(blockId, block);
         this.store.ids.addRun(block.members.map((m) => ({ ...m, block: blockId as number })), now);
@@ -474,6 +505,7 @@ export class TraceShard extends DurableObject<Env> {
         },
         tally,
       );
+      return forward;
     });
     this.usage.flushes++;
     this.usage.tracesCompleted += block?.members.length ?? 0;
@@ -482,6 +514,55 @@ export class TraceShard extends DurableObject<Env> {
       this.usage.r2BytesWritten += block.body.byteLength;
     }
     for (const [traceId, parts] of flushed) this.remember(traceId, parts.reduce((n, p) => n + p.length, 0));
+    await this.forwardHeld(forward);
+  }
+
+  /**
+   * Adds flushed spans to the RED metrics and the service graph, their calls paired with the
+   * message spans held from before (worker/metrics/pairing.ts). Runs inside the flush's
+   * transaction, so a redone flush never counts twice. Returns the linked consumers whose producer
+   * lives in another shard.
+   */
+  private recordMetrics(fresh: GraphSpan[], now: number): Map<number, GraphSpan[]> {
+    const tenantId = this.tenantId;
+    const shards = this.shardCount;
+    const pairing = pairWithHeld(fresh, this.store.held.take(), {
+      now,
+      elsewhere: (span) => {
+        const linked = linkedTraceOf(span);
+        if (linked === null || tenantId === undefined || shards === null) return null;
+        const owner = shardOf(tenantId, linked, shards);
+        return owner === this.shard ? null : owner;
+      },
+    });
+    this.store.metrics.add(aggregateByBucket(fresh, pairing.calls, pairing.entries, MINUTE_MS));
+    this.store.held.put(pairing.keep);
+    return pairing.forward;
+  }
+
+  /** Hands linked consumers to the shards of their producers' traces, where they pair. */
+  private async forwardHeld(forward: Map<number, GraphSpan[]>): Promise<void> {
+    if (forward.size === 0 || this.tenantId === undefined) return;
+    const config: ShardConfig = { tenantId: this.tenantId, retentionDays: this.retentionDays, shards: this.shardCount ?? 1 };
+    await Promise.all(
+      [...forward].map(async ([shard, spans]) => {
+        try {
+          await this.env.TRACE_SHARD.getByName(`${this.tenantId}/${shard}`).holdForPairing(config, spans);
+        } catch (error) {
+          // Only a graph edge is at stake, never a span: counted as the consumer's entry instead.
+          console.error(`trace shard ${this.ctx.id.name}: handing ${spans.length} linked consumers to shard ${shard} failed`, error);
+          this.store.transaction(() => this.store.metrics.add(aggregateByBucket([], [], spans.map((s) => ({ service: s.service, startUs: s.startUs })), MINUTE_MS)));
+        }
+      }),
+    );
+  }
+
+  /** Settles held spans whose window ended with no new spans to meet. */
+  private pairingStep(): number | null {
+    const due = this.store.held.nextDue();
+    if (due === null || due > this.clock()) return due;
+    this.store.transaction(() => this.recordMetrics([], this.clock()));
+    return this.store.held.nextDue();
   }
 
   private async compactionStep(): Promise<number | null> {
@@ -525,6 +606,7 @@ export class TraceShard extends DurableObject<Env> {
       }
       this.store.ids.dropExpired(cutoff);
       this.store.catalog.expire(cutoff);
+      this.store.metrics.expire(now, cutoff);
       this.store.usageDays.expire(utcDay(now - USAGE_DAYS_KEPT * DAY_MS));
       // Flushed spans linger in a free row at most an hour (reused long before, under steady traffic).
       this.store.pending.purgeFree(now - FREE_ROWS_KEPT_MS);
@@ -575,6 +657,10 @@ export class TraceShard extends DurableObject<Env> {
         this.tenantId = config.tenantId;
       }
     }
+    if (config.shards !== this.shardCount && Number.isInteger(config.shards) && config.shards > 0 && this.tenantId !== undefined) {
+      this.shardCount = config.shards;
+      this.sql.run("INSERT INTO meta (key, value) VALUES ('shards', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(config.shards));
+    }
     if (config.retentionDays !== this.retentionDays && Number.isInteger(config.retentionDays) && config.retentionDays > 0) {
       this.retentionDays = config.retentionDays;
       if (this.tenantId !== undefined) {
@@ -591,7 +677,13 @@ export class TraceShard extends DurableObject<Env> {
   }
 
   private hasWork(): boolean {
-    return this.store.pending.rowCount > 0 || this.store.manifest.oldestCreated() !== null || this.store.garbage.nextDue() !== null || this.destroying;
+    return (
+      this.store.pending.rowCount > 0 ||
+      this.store.manifest.oldestCreated() !== null ||
+      this.store.garbage.nextDue() !== null ||
+      this.store.held.nextDue() !== null ||
+      this.destroying
+    );
   }
 
   private remember(traceId: string, bytes: number): void {

@@ -34,6 +34,10 @@ const TABLES = [
      service TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER NOT NULL, last_day INTEGER NOT NULL,
      PRIMARY KEY (service, name, kind)) WITHOUT ROWID`,
   "CREATE TABLE IF NOT EXISTS usage_days (day TEXT PRIMARY KEY, counts TEXT NOT NULL) WITHOUT ROWID",
+  // RED metrics and graph edges per minute (a day) and per hour (the retention) (metrics-store.ts).
+  "CREATE TABLE IF NOT EXISTS metric_buckets (resolution INTEGER NOT NULL, bucket INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (resolution, bucket)) WITHOUT ROWID",
+  // Message spans waiting for the other side of their call (held-spans.ts).
+  "CREATE TABLE IF NOT EXISTS held_spans (id INTEGER PRIMARY KEY, until INTEGER NOT NULL, data TEXT NOT NULL)",
   // Traces kept past retention (archive.ts).
   "CREATE TABLE IF NOT EXISTS archived (trace_id TEXT PRIMARY KEY, key TEXT NOT NULL, bytes INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID",
   // R2 objects to delete once no reader can still be using them (garbage.ts).

@@ -10,14 +10,16 @@ import { sliceRequest, spanRefs, type SpanRef } from "../../worker/otlp/protobuf
 import type { BlockTrace } from "../../worker/trace-index/block-format";
 import { digestOtlp } from "../../worker/trace-index/digest";
 import { spanCopyKey } from "../../worker/trace-index/span-identity";
+import type { GraphSpan } from "../../worker/model/service-graph";
 
-export function prepareTrace(traceId: string, bytes: Uint8Array): BlockTrace | null {
+/** With `graph`, the trace's spans' service-graph facts are added to it (the digest's own pass). */
+export function prepareTrace(traceId: string, bytes: Uint8Array, graph: GraphSpan[] | null = null): BlockTrace | null {
   try {
     const scan = scanExportRequest(bytes);
     const unique = new Map<string, SpanRef>();
     for (const ref of spanRefs(scan)) if (ref.span.traceId === traceId) unique.set(spanCopyKey(bytes, ref), ref);
     const deduplicated = unique.size < scan.spanCount ? sliceRequest(bytes, [...unique.values()]) : bytes;
-    return { traceId, bytes: deduplicated, digest: digestOtlp(traceId, deduplicated) };
+    return { traceId, bytes: deduplicated, digest: digestOtlp(traceId, deduplicated, graph) };
   } catch (error) {
     console.error(`trace shard: stored spans of trace ${traceId} no longer decode; dropping them`, error);
     return null;
@@ -25,11 +27,13 @@ export function prepareTrace(traceId: string, bytes: Uint8Array): BlockTrace | n
 }
 
 /** A trace known to hold no duplicate spans (one slice of one request): only its digest to compute. */
-export function digestOnly(traceId: string, bytes: Uint8Array): BlockTrace | null {
+export function digestOnly(traceId: string, bytes: Uint8Array, graph: GraphSpan[] | null = null): BlockTrace | null {
+  const before = graph?.length ?? 0;
   try {
-    return { traceId, bytes, digest: digestOtlp(traceId, bytes) };
+    return { traceId, bytes, digest: digestOtlp(traceId, bytes, graph) };
   } catch {
-    return prepareTrace(traceId, bytes);
+    if (graph) graph.length = before;
+    return prepareTrace(traceId, bytes, graph);
   }
 }
 

@@ -7,8 +7,10 @@ import { utcDay } from "../../worker/storage/usage";
 import type { GuardedSql } from "../../worker/storage/sql-guard";
 import { Catalog } from "./catalog";
 import { Garbage } from "./garbage";
+import { HeldSpans } from "./held-spans";
 import { IdIndex } from "./id-index";
 import { Manifest } from "./manifest";
+import { MetricsStore } from "./metrics-store";
 import { PendingStore } from "./pending-store";
 import { DayTally, UsageDays } from "./usage-days";
 
@@ -19,6 +21,8 @@ export class ShardStore {
   readonly catalog: Catalog;
   readonly usageDays: UsageDays;
   readonly garbage: Garbage;
+  readonly metrics: MetricsStore;
+  readonly held: HeldSpans;
   /** Counts of work done outside any transaction (alarms set), written with the next one. */
   private unrecorded = new DayTally();
 
@@ -36,6 +40,8 @@ export class ShardStore {
     this.catalog = new Catalog(sql);
     this.usageDays = new UsageDays(sql);
     this.garbage = new Garbage(sql);
+    this.metrics = new MetricsStore(sql);
+    this.held = new HeldSpans(sql);
   }
 
   /** Runs `fn` as one SQLite transaction: all of its writes, or none. */

@@ -100,7 +100,7 @@ describe("account deletion", () => {
     expect(await env.DB.prepare("SELECT count(*) AS n FROM tenants WHERE id = ?").bind(tenant.tenantId).first<{ n: number }>()).toEqual({ n: 1 - 1 });
     // A stale credential cannot revive the object.
     const revived = await shard(tenant)
-      .append({ tenantId: tenant.tenantId, retentionDays: 30 }, { chunks: [], spanCount: 0 })
+      .append({ tenantId: tenant.tenantId, retentionDays: 30, shards: 2 }, { chunks: [], spanCount: 0 })
       .then(
         () => "accepted",
         (error: unknown) => String(error),

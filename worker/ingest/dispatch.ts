@@ -9,7 +9,7 @@ import { sliceRequest, spanRefs, type SpanRef } from "../otlp/protobuf-slice";
 import type { ScannedRequest } from "../otlp/protobuf-scan";
 import { brotliCompressSync, constants } from "node:zlib";
 import { MAX_CHUNK_BYTES, MAX_SLICE_BYTES, MAX_SPAN_BYTES, TENANT_GONE, type ShardChunk, type ShardPart } from "../storage/shard-protocol";
-import { shardStub, writeShard } from "../storage/shard-routing";
+import { shardConfig, shardStub, writeShard } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
 
 export interface DispatchResult {
@@ -40,7 +40,7 @@ export async function dispatchScan(env: Env, config: TenantConfig, scan: Scanned
   let results;
   try {
     results = await Promise.all(
-      [...byShard].map(([shard, slices]) => shardStub(env, config.tenantId, shard).append({ tenantId: config.tenantId, retentionDays: config.retentionDays }, shardPart(slices))),
+      [...byShard].map(([shard, slices]) => shardStub(env, config.tenantId, shard).append(shardConfig(config), shardPart(slices))),
     );
   } catch (error) {
     if (String(error).includes(TENANT_GONE)) throw new Unauthorized("this account no longer exists");

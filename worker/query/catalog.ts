@@ -3,10 +3,9 @@
  * open traces (so a new service shows up as soon as its first spans are acknowledged), one call
  * per shard, in parallel.
  */
-import { allShards, shardStub } from "../storage/shard-routing";
+import { allShards, shardConfig, shardStub } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
 import { KIND_TERMS } from "../trace-index/terms";
-import { shardConfig } from "./read-trace";
 
 export interface OperationName {
   name: string;

@@ -8,7 +8,7 @@ import type { SpanBatch, Trace } from "../model/span";
 import { decodeProtobufRequest } from "../otlp/protobuf-decode";
 import { decodeFrame, innerBytes, readExtent } from "../trace-index/block-format";
 import { TENANT_GONE, type SegmentLocation, type TimeHints } from "../storage/shard-protocol";
-import { readShards, shardStub } from "../storage/shard-routing";
+import { readShards, shardConfig, shardStub } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
 import { assembleTrace } from "./assemble";
 
@@ -54,9 +54,6 @@ export function decodeSpans(bytes: Uint8Array): SpanBatch {
 }
 
 /** What a shard needs to know of its tenant on every call. */
-export function shardConfig(config: TenantConfig) {
-  return { tenantId: config.tenantId, retentionDays: config.retentionDays };
-}
 
 export function isTenantGone(error: unknown): boolean {
   return String(error).includes(TENANT_GONE);

@@ -12,8 +12,8 @@ import { requireReader } from "../middleware/auth";
 import { adjustTrace } from "../query/adjust";
 import { assembleTrace } from "../query/assemble";
 import { InvalidParameter } from "../query/errors";
-import { parseTraceId, readMembers, shardConfig } from "../query/read-trace";
-import { readShards, shardStub } from "../storage/shard-routing";
+import { parseTraceId, readMembers } from "../query/read-trace";
+import { readShards, shardConfig, shardStub } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
 
 export const archiveRoutes = new Hono<{ Bindings: Env }>();

@@ -8,8 +8,7 @@ import { Hono } from "hono";
 import { readJsonObject } from "../accounts/input";
 import { BadRequest } from "../errors";
 import { requireReader, requireSession } from "../middleware/auth";
-import { shardConfig } from "../query/read-trace";
-import { allShards, currentShardCount, shardStub } from "../storage/shard-routing";
+import { allShards, currentShardCount, shardConfig, shardStub } from "../storage/shard-routing";
 import { RETENTION_DAYS, setRetention, type TenantConfig } from "../storage/tenant-directory";
 
 export const settingsRoutes = new Hono<{ Bindings: Env }>();

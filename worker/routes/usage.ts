@@ -7,8 +7,7 @@
 import { Hono } from "hono";
 import { BadRequest } from "../errors";
 import { requireReader } from "../middleware/auth";
-import { shardConfig } from "../query/read-trace";
-import { allShards, shardStub } from "../storage/shard-routing";
+import { allShards, shardConfig, shardStub } from "../storage/shard-routing";
 import { addStored, addUsage, emptyStored, emptyUsage, mergeDays, utcDay } from "../storage/usage";
 
 export const usageRoutes = new Hono<{ Bindings: Env }>();

@@ -10,6 +10,8 @@ import type { StorageUsage, StoredNow, UsageDay } from "./usage";
 export interface ShardConfig {
   tenantId: string;
   retentionDays: number;
+  /** The tenant's current shard count: where a shard forwards what belongs to another's trace. */
+  shards: number;
 }
 
 /**

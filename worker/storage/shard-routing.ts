@@ -7,6 +7,7 @@
  * go to the shard under the current count, and a lookup asks the shard under every count, so a
  * trace stored before the change stays findable — and one that straddles it is read from both.
  */
+import type { ShardConfig } from "./shard-protocol";
 import type { TenantConfig } from "./tenant-directory";
 
 /** FNV-1a over the tenant and trace id; stable across deploys, which routing requires. */
@@ -37,6 +38,11 @@ export function writeShard(config: TenantConfig, traceId: string): number {
 /** Every shard that may hold spans of `traceId`: one per shard count the tenant has had. */
 export function readShards(config: TenantConfig, traceId: string): number[] {
   return [...new Set(config.shardCounts.map((count) => shardOf(config.tenantId, traceId, count)))];
+}
+
+/** What every call to a shard tells it of its tenant. */
+export function shardConfig(config: TenantConfig): ShardConfig {
+  return { tenantId: config.tenantId, retentionDays: config.retentionDays, shards: currentShardCount(config) };
 }
 
 /** Every shard object the tenant may have written to (searches, usage, deletion ask them all). */

@@ -15,6 +15,8 @@ import { micros } from "../model/time";
 import { bytesToBase64 } from "../otlp/bytes";
 import { attributeString } from "./attribute-string";
 import type { OperationStats, TraceDigest } from "./search-entry";
+import { PEER_KEYS, type GraphSpan, type PeerAttributes } from "../model/service-graph";
+import { SpanKind as Kind, StatusCode as Status } from "../model/span";
 import { addSpanFieldTerms, hashBytes, hashKey, hashStart, hashUtf8, scopeNameTerm, scopeVersionTerm } from "./terms";
 
 type Reader = protobuf.Reader;
@@ -24,6 +26,9 @@ const LEN = 2;
 const SERVICE_NAME_UTF8 = new TextEncoder().encode("service.name");
 
 interface Digesting {
+  traceId: string;
+  /** When asked for: every span's facts for the service graph (graph.ts). */
+  graph: GraphSpan[] | null;
   start: number;
   end: number;
   spanCount: number;
@@ -36,9 +41,13 @@ interface Digesting {
   resourceTerms: Uint32Array[];
 }
 
-export function digestOtlp(traceId: string, body: Uint8Array): TraceDigest {
+/**
+ * The digest of a trace's bytes; with `graph`, also each span's facts for the service graph, in
+ * the same pass (the flush computes both, and the walk over attributes is most of the cost).
+ */
+export function digestOtlp(traceId: string, body: Uint8Array, graph: GraphSpan[] | null = null): TraceDigest {
   const reader = new protobuf.Reader(body);
-  const state: Digesting = { start: Infinity, end: -Infinity, spanCount: 0, operations: new Map(), services: new Map(), spanTerms: [], resourceTerms: [] };
+  const state: Digesting = { traceId, graph, start: Infinity, end: -Infinity, spanCount: 0, operations: new Map(), services: new Map(), spanTerms: [], resourceTerms: [] };
   // ExportTraceServiceRequest: 1 resource_spans.
   while (reader.pos < reader.len) {
     const tag = reader.tag();
@@ -184,9 +193,27 @@ function span(reader: Reader, stop: number, service: string, state: Digesting): 
   let endUs = 0;
   let endNs = 0;
   const terms = state.spanTerms;
+  const graph = state.graph;
+  let traceId = "";
+  let spanId = "";
+  let parentSpanId = "";
+  let peer: PeerAttributes | undefined;
+  let links: GraphSpan["links"];
   while (reader.pos < stop) {
     const tag = reader.tag();
     switch (tag >>> 3) {
+      case 1:
+        if (graph && (tag & 7) === LEN) traceId = hexOf(reader);
+        else reader.skipType(tag & 7);
+        break;
+      case 2:
+        if (graph && (tag & 7) === LEN) spanId = hexOf(reader);
+        else reader.skipType(tag & 7);
+        break;
+      case 4:
+        if (graph && (tag & 7) === LEN) parentSpanId = hexOf(reader);
+        else reader.skipType(tag & 7);
+        break;
       case 5:
         nameEnd = end(reader);
         nameStart = reader.pos;
@@ -207,11 +234,21 @@ function span(reader: Reader, stop: number, service: string, state: Digesting): 
         break;
       case 9:
         terms.push(keyValue(reader, end(reader)));
+        if (graph) peer = peerAttribute(reader.buf, peer);
         break;
       case 11:
-      case 13:
-        attributesOf(reader, end(reader), tag >>> 3 === 11 ? 3 : 4, terms);
+        attributesOf(reader, end(reader), 3, terms);
         break;
+      case 13: {
+        const linkEnd = end(reader);
+        if (graph) {
+          const link = linkIds(reader, reader.pos, linkEnd);
+          // A batch consumer may link hundreds of messages; pairing needs to find one producer.
+          if (link && (links?.length ?? 0) < MAX_GRAPH_LINKS) (links ??= []).push(link);
+        }
+        attributesOf(reader, linkEnd, 4, terms);
+        break;
+      }
       case 15:
         status = statusCode(reader, end(reader));
         break;
@@ -230,6 +267,84 @@ function span(reader: Reader, stop: number, service: string, state: Digesting): 
   stats.minSpanUs = micros(Math.min(stats.minSpanUs, lengthUs));
   stats.maxSpanUs = micros(Math.max(stats.maxSpanUs, lengthUs));
   stats.errors ||= code === 2;
+  if (graph) {
+    graph.push({
+      traceId: traceId || state.traceId,
+      spanId,
+      parentSpanId: parentSpanId === ZERO_SPAN_ID ? "" : parentSpanId,
+      service,
+      name: stats.name,
+      kind: spanKind,
+      startUs,
+      durationUs: lengthUs,
+      error: code === Status.ERROR,
+      peer: spanKind === Kind.CLIENT || spanKind === Kind.PRODUCER ? peer : undefined,
+      links,
+    });
+  }
+}
+
+const ZERO_SPAN_ID = "0000000000000000";
+const MAX_PEER_NAME = 200;
+const MAX_GRAPH_LINKS = 32;
+const PEER_KEY_BYTES = PEER_KEYS.map(([key, field]) => [new TextEncoder().encode(key), field] as const);
+
+/** Adds the attribute `kv` points at to `peer` if it is one that names a callee (string values only). */
+function peerAttribute(buf: Uint8Array, peer: PeerAttributes | undefined): PeerAttributes | undefined {
+  const length = kv.keyEnd - kv.keyStart;
+  for (const [key, field] of PEER_KEY_BYTES) {
+    if (key.length !== length || kv.valueStart < 0) continue;
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = buf[kv.keyStart + i] === key[i];
+    if (!same) continue;
+    const value = stringValue(buf, kv.valueStart, kv.valueEnd);
+    if (value === undefined) return peer;
+    peer ??= {};
+    // The newer convention wins over the older one it replaced (listed first in PEER_KEYS).
+    // A name longer than this is no node name anyone reads: keep held spans and buckets small.
+    peer[field] ??= value.length > MAX_PEER_NAME ? value.slice(0, MAX_PEER_NAME) : value;
+    return peer;
+  }
+  return peer;
+}
+
+/** An AnyValue's string_value (field 1), or undefined. */
+function stringValue(buf: Uint8Array, start: number, stop: number): string | undefined {
+  const reader = new protobuf.Reader(buf.subarray(start, stop));
+  let value: string | undefined;
+  while (reader.pos < reader.len) {
+    const tag = reader.tag();
+    if (tag >>> 3 === 1 && (tag & 7) === LEN) value = reader.string();
+    else reader.skipType(tag & 7);
+  }
+  return value;
+}
+
+/** A Span.Link's trace and span ids (fields 1, 2); leaves the reader where it was. */
+function linkIds(reader: Reader, start: number, stop: number): { traceId: string; spanId: string } | null {
+  const back = reader.pos;
+  reader.pos = start;
+  let traceId = "";
+  let spanId = "";
+  while (reader.pos < stop) {
+    const tag = reader.tag();
+    if (tag >>> 3 === 1 && (tag & 7) === LEN) traceId = hexOf(reader);
+    else if (tag >>> 3 === 2 && (tag & 7) === LEN) spanId = hexOf(reader);
+    else reader.skipType(tag & 7);
+  }
+  reader.pos = back;
+  return traceId && spanId ? { traceId, spanId } : null;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** A length-delimited bytes field as lower-case hex. */
+function hexOf(reader: Reader): string {
+  const stop = end(reader);
+  let hex = "";
+  for (let i = reader.pos; i < stop; i++) hex += HEX[reader.buf[i] as number];
+  reader.pos = stop;
+  return hex;
 }
 
 /**

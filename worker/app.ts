@@ -12,6 +12,7 @@ import { usageRoutes } from "./routes/usage";
 import { settingsRoutes } from "./routes/settings";
 import { archiveRoutes } from "./routes/archive";
 import { adminRoutes } from "./routes/admin";
+import { metricsRoutes } from "./routes/metrics";
 import { guardD1 } from "./storage/sql-guard";
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -32,6 +33,7 @@ app.route("/", usageRoutes);
 app.route("/", settingsRoutes);
 app.route("/", archiveRoutes);
 app.route("/", adminRoutes);
+app.route("/", metricsRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

@@ -16,6 +16,10 @@ import { InvalidParameter } from "../query/errors";
 import { formatSearchStats, SEARCH_STATS_HEADER, searchTraces } from "../query/search";
 import { parseV1Search } from "../query/v1-params";
 import { parseTraceId, readTrace } from "../query/read-trace";
+import { assembleTrace } from "../query/assemble";
+import { readCappedBody } from "../ingest/body";
+import { decodeJsonRequest } from "../otlp/json-decode";
+import { UndecodableBody } from "../otlp/decoded";
 
 export const jaegerRoutes = new Hono<{ Bindings: Env }>();
 
@@ -65,6 +69,25 @@ jaegerRoutes.get("/api/traces/:traceId", async (c) => {
     return c.json(envelope(null, [{ code: 404, msg: "trace not found", traceID: raw }]), 404);
   }
   return c.json(envelope([view(trace, c.req.query("raw") === "true")]));
+});
+
+/**
+ * `POST /api/transform`: OTLP/JSON in, Jaeger's trace JSON out (what Jaeger UI uploads an OTLP file
+ * through). Nothing is stored.
+ */
+jaegerRoutes.post("/api/transform", requireReader(), jaegerErrors("v1"), async (c) => {
+  const body = await readCappedBody(c.req.raw);
+  let decoded;
+  try {
+    decoded = decodeJsonRequest(new TextDecoder().decode(body));
+  } catch (error) {
+    if (error instanceof UndecodableBody) throw new InvalidParameter("body", error.message);
+    throw error;
+  }
+  const traceIds = [...new Set(decoded.batch.spans.map((s) => s.traceId))];
+  const traces = traceIds.map((traceId) => view(assembleTrace(traceId, [decoded.batch]), false));
+  const errors = decoded.rejectedSpans ? [{ code: 400, msg: decoded.errorMessage }] : null;
+  return c.json(envelope(traces, errors));
 });
 
 /** A trace as Jaeger shows it: adjusted (clock skew, shared ids, orphans flagged) unless `raw=true`. */

@@ -40,7 +40,7 @@ import { concat } from "./shard/pending-store";
 import { createSchema } from "./shard/schema";
 import { digestOnly, prepareTrace, yieldToEventLoop } from "./shard/segment";
 import { aggregateByBucket, MINUTE_MS } from "../worker/metrics/aggregate";
-import { linkedTraceOf, pairWithHeld, PAIRING_WINDOW_MS } from "../worker/metrics/pairing";
+import { linkedTraceOf, pairWithHeld, PAIRING_WINDOW_MS, type HeldSpan } from "../worker/metrics/pairing";
 import type { GraphSpan } from "../worker/model/service-graph";
 import { shardOf } from "../worker/storage/shard-routing";
 import { ShardStore } from "./shard/store";
@@ -258,10 +258,7 @@ export class TraceShard extends DurableObject<Env> {
     await this.admit(config, true);
     const now = this.clock();
     // Paired at once with the producers held here; the rest wait with them.
-    this.store.transaction(() => {
-      this.store.held.put(spans.map((span) => ({ span, until: now + PAIRING_WINDOW_MS })));
-      this.recordMetrics([], now);
-    });
+    this.recordMetricsAlone(spans.map((span) => ({ span, until: now + PAIRING_WINDOW_MS })), now);
     const due = this.store.held.nextDue();
     if (due !== null) await this.setAlarm(due);
   }
@@ -294,9 +291,14 @@ export class TraceShard extends DurableObject<Env> {
     return {
       usage: { ...this.usage, objectRowsWritten: this.sql.rowsWritten + this.alarmsSet },
       openTraces: this.store.pending.open.size,
-      stored: { blocks: totals.blocks, freshBlocks: totals.fresh, traces: totals.traces, spans: totals.spans, r2Bytes: totals.bytes, rawBytes: totals.rawBytes, objectBytes: this.ctx.storage.sql.databaseSize, indexBytes: this.store.manifest.storedBytes() + this.store.ids.storedBytes() },
+      stored: { blocks: totals.blocks, freshBlocks: totals.fresh, traces: totals.traces, spans: totals.spans, r2Bytes: totals.bytes, rawBytes: totals.rawBytes, objectBytes: this.ctx.storage.sql.databaseSize, indexBytes: this.store.manifest.storedBytes() + this.store.ids.storedBytes(), ...this.metricBytes() },
       days: [...days.values()].sort((a: UsageDay, b: UsageDay) => (a.day < b.day ? -1 : 1)),
     };
+  }
+
+  private metricBytes(): { metricMinuteBytes: number; metricHourBytes: number } {
+    const { minute, hour } = this.store.metrics.storedBytes();
+    return { metricMinuteBytes: minute, metricHourBytes: hour };
   }
 
   // ── RPC: archive, settings, deletion ─────────────────────────────────────────────────────────
@@ -484,7 +486,8 @@ export class TraceShard extends DurableObject<Env> {
     const forward = this.store.transaction(() => {
       const rowsBefore = this.sql.rowsWritten;
       const tally = new DayTally();
-      const forward = this.recordMetrics(graph, now);
+      const { forward, rows } = this.recordMetrics(graph, now);
+      tally.add(utcDay(now), { metricRowsWritten: rows });
       if (block && blockId !== null) {
         this.store.manifest.commit(blockId, block);
         this.store.ids.addRun(block.members.map((m) => ({ ...m, block: blockId as number })), now);
@@ -523,7 +526,8 @@ export class TraceShard extends DurableObject<Env> {
    * transaction, so a redone flush never counts twice. Returns the linked consumers whose producer
    * lives in another shard.
    */
-  private recordMetrics(fresh: GraphSpan[], now: number): Map<number, GraphSpan[]> {
+  private recordMetrics(fresh: GraphSpan[], now: number): { forward: Map<number, GraphSpan[]>; rows: number } {
+    const rowsBefore = this.sql.rowsWritten;
     const tenantId = this.tenantId;
     const shards = this.shardCount;
     const pairing = pairWithHeld(fresh, this.store.held.take(), {
@@ -537,7 +541,18 @@ export class TraceShard extends DurableObject<Env> {
     });
     this.store.metrics.add(aggregateByBucket(fresh, pairing.calls, pairing.entries, MINUTE_MS));
     this.store.held.put(pairing.keep);
-    return pairing.forward;
+    return { forward: pairing.forward, rows: this.sql.rowsWritten - rowsBefore };
+  }
+
+  /** recordMetrics outside a flush (a pass over held spans), in its own transaction with its usage. */
+  private recordMetricsAlone(spans: HeldSpan[], now: number): void {
+    this.store.transaction(() => {
+      const before = this.sql.rowsWritten;
+      if (spans.length) this.store.held.put(spans);
+      this.recordMetrics([], now);
+      const rows = this.sql.rowsWritten - before;
+      this.store.recordUsage(now, { metricRowsWritten: rows, objectRowsWritten: rows });
+    });
   }
 
   /** Hands linked consumers to the shards of their producers' traces, where they pair. */
@@ -561,7 +576,7 @@ export class TraceShard extends DurableObject<Env> {
   private pairingStep(): number | null {
     const due = this.store.held.nextDue();
     if (due === null || due > this.clock()) return due;
-    this.store.transaction(() => this.recordMetrics([], this.clock()));
+    this.recordMetricsAlone([], this.clock());
     return this.store.held.nextDue();
   }
 

@@ -53,6 +53,12 @@ export class MetricsStore {
       .map((row) => ({ bucket: row.bucket, data: new Uint8Array(row.data) }));
   }
 
+  /** Bytes stored now, by resolution. */
+  storedBytes(): { minute: number; hour: number } {
+    const rows = this.sql.all<{ resolution: number; bytes: number }>("SELECT resolution, coalesce(sum(length(data)), 0) AS bytes FROM metric_buckets GROUP BY resolution");
+    return { minute: rows.find((r) => r.resolution === MINUTE_MS)?.bytes ?? 0, hour: rows.find((r) => r.resolution === HOUR_MS)?.bytes ?? 0 };
+  }
+
   /** Deletes minute buckets older than a day and hour buckets older than `hoursBefore`. */
   expire(now: number, hoursBefore: number): number {
     return (

@@ -2,6 +2,8 @@
  * What the benchmarks ask of a running server: a tenant with ingest and read keys, its usage
  * report, waiting until its storage is at rest, and the cost of what it did per million spans.
  */
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { costPerMillionSpans, type StoredNow, type UsageDay } from "../../worker/storage/usage.ts";
 
 /** The bench's servers compact per minute, not per hour (see run.ts). */
@@ -79,6 +81,54 @@ export function printCost(title: string, report: UsageReport, workerRequests: nu
   line("R2 reads (class B)", cost.r2Reads);
   line("R2 storage, 30 days", cost.r2Storage);
   line("DO storage, 30 days", cost.objectStorage);
+  line("metric buckets (hours 30 days)", cost.metricStorage);
   console.log(`    ${"total per million spans".padEnd(34)} $${cost.total.toFixed(4)}   (target ≤ $0.020)`);
+  console.log(
+    `    of which RED metrics and graph: $${cost.aggregation.toFixed(5)}  (goal ≤ $0.002; ${perMillion(sum(report.days, "metricRowsWritten")).trim()} rows written per million spans, ` +
+      `buckets ${(stored.metricMinuteBytes / 1024).toFixed(0)} KB of minutes and ${(stored.metricHourBytes / 1024).toFixed(0)} KB of hours now)`,
+  );
   return cost.total;
+}
+
+/** Sends spans in 512-span requests, 8 at a time, retried as an exporter would. */
+export async function sendSpans(url: string, tenant: BenchTenant, spans: ReadableSpan[]): Promise<void> {
+  const batches: ReadableSpan[][] = [];
+  for (let i = 0; i < spans.length; i += 512) batches.push(spans.slice(i, i + 512));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < batches.length) {
+        const body = ProtobufTraceSerializer.serializeRequest(batches[next++] as ReadableSpan[]) as Uint8Array;
+        // Also when a keep-alive connection the server closed while spans were being generated is
+        // reused ("other side closed").
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const response = await fetch(`${url}/v1/traces`, { method: "POST", headers: { "content-type": "application/x-protobuf", "x-api-key": tenant.ingestKey }, body });
+            await response.arrayBuffer();
+            if (response.ok) break;
+          } catch (error) {
+            if (attempt >= 3) throw error;
+          }
+        }
+      }
+    }),
+  );
+}
+
+/** Times `count` sequential GETs of `path` with the tenant's read key (ms each). */
+export async function timeGets(url: string, tenant: BenchTenant, path: string, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${tenant.readKey}` } });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 }

@@ -9,10 +9,9 @@
  *   both times. The id index's cost should not grow with the number of blocks.
  */
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { collectHotrodSpans } from "../demo/traffic.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
-import { BENCH_VARS, printCost, signUpBench, waitForRest, type BenchTenant } from "./api.ts";
+import { BENCH_VARS, percentile, printCost, sendSpans, signUpBench, waitForRest, type BenchTenant } from "./api.ts";
 
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 120);
 const SMALL_RATE = 4;
@@ -83,32 +82,12 @@ export async function runHistoryBench(): Promise<void> {
   }
 }
 
-/** Sends `count` HotROD spans in 512-span requests, 8 at a time; returns some of their trace ids. */
+/** Sends `count` HotROD spans; returns some of their trace ids. */
 async function ingest(url: string, tenant: BenchTenant, count: number, seed: number): Promise<string[]> {
   const { spans } = collectHotrodSpans({ spanCount: count, seed });
   const ids = new Set<string>();
-  const batches: ReadableSpan[][] = [];
-  for (let i = 0; i < spans.length; i += 512) batches.push(spans.slice(i, i + 512));
   for (const span of spans) if (ids.size < LOOKUPS) ids.add(span.spanContext().traceId);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < batches.length) {
-        const body = ProtobufTraceSerializer.serializeRequest(batches[next++] as ReadableSpan[]) as Uint8Array;
-        // Retried as an exporter would: also when a keep-alive connection the server closed
-        // while the spans were being generated is reused ("other side closed").
-        for (let attempt = 0; ; attempt++) {
-          try {
-            const response = await fetch(`${url}/v1/traces`, { method: "POST", headers: { "content-type": "application/x-protobuf", "x-api-key": tenant.ingestKey }, body });
-            await response.arrayBuffer();
-            if (response.ok) break;
-          } catch (error) {
-            if (attempt >= 3) throw error;
-          }
-        }
-      }
-    }),
-  );
+  await sendSpans(url, tenant, spans);
   return [...ids];
 }
 
@@ -125,10 +104,6 @@ async function lookups(url: string, tenant: BenchTenant, ids: string[], path?: s
   return times;
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
 
 if (process.argv[1]?.endsWith("history.ts")) {
   runHistoryBench().catch((error) => {

@@ -8,8 +8,9 @@
  *    usage once every trace is written and compacted.
  * 3. The same for a small tenant: 100-span requests, a few a second (history.ts).
  * 4. Trace by id with 1× and 10× the blocks of history (history.ts).
- * 5. Search at scale (search.ts; BENCH_SEARCH_SPANS=0 skips it). The trace view runs after
- *    (trace-view.ts).
+ * 5. Search at scale (search.ts; BENCH_SEARCH_SPANS=0 skips it).
+ * 6. The service graph and RED metrics over 24 h of HotROD traffic (metrics.ts;
+ *    BENCH_METRICS_SPANS=0 skips it). The trace view runs after (trace-view.ts).
  *
  * The bench's servers compact per minute (TRACE_COMPACTION_WINDOW_SECONDS=60) instead of per
  * hour, so compacted sizes are measured within the run; that compacts more often than production
@@ -21,6 +22,7 @@ import { startServer, type RunningServer } from "../support/server.ts";
 import { BENCH_VARS, printCost, signUpBench, waitForRest } from "./api.ts";
 import { runHistoryBench, runSmallTenantBench } from "./history.ts";
 import { freshBatches, runLoad, type LoadResult } from "./load.ts";
+import { runMetricsBench } from "./metrics.ts";
 import { runSearchBench } from "./search.ts";
 
 const SPANS_PER_BATCH = 512;
@@ -78,6 +80,7 @@ async function main() {
   await runSmallTenantBench();
   await runHistoryBench();
   await runSearchBench();
+  await runMetricsBench();
 }
 
 function spansPerSecond(runs: LoadResult[]): number {

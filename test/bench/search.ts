@@ -14,7 +14,7 @@ import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { CollectingSpanProcessor, collectHotrodSpans, createHotrodProviders, hotrodTraffic } from "../demo/traffic.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
-import { BENCH_VARS, signUpBench, waitForRest } from "./api.ts";
+import { BENCH_VARS, percentile, signUpBench, waitForRest } from "./api.ts";
 
 const SPANS = Number(process.env.BENCH_SEARCH_SPANS ?? 1_000_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -175,10 +175,6 @@ async function stop(server: RunningServer): Promise<void> {
   running.splice(running.indexOf(server), 1);
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
 
 function median(values: number[]): number {
   return percentile(values, 0.5);

@@ -186,6 +186,17 @@ describe("service graph and RED metrics", async () => {
     expect((await getJson(tenant, "/api/metrics/minstep")).body).toMatchObject({ data: MINUTE_MS });
   });
 
+  it("counts the rows and bytes the aggregation costs in the tenant's usage, a few rows a flush, not one a span", async () => {
+    const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+    const { body } = await getJson<{ days: Array<{ spansAppended: number; metricRowsWritten: number; objectRowsWritten: number }>; stored: { metricMinuteBytes: number; metricHourBytes: number } }>(tenant, `/api/usage?from=${day(FUTURE - 86_400_000)}&to=${day(FUTURE + 86_400_000)}`);
+    const sum = (key: "spansAppended" | "metricRowsWritten" | "objectRowsWritten") => body.days.reduce((n, d) => n + d[key], 0);
+    expect(sum("metricRowsWritten")).toBeGreaterThan(0);
+    expect(sum("metricRowsWritten")).toBeLessThanOrEqual(sum("objectRowsWritten"));
+    expect(sum("metricRowsWritten")).toBeLessThan(sum("spansAppended"));
+    expect(body.stored.metricMinuteBytes).toBeGreaterThan(0);
+    expect(body.stored.metricHourBytes).toBeGreaterThan(0);
+  });
+
   it("never shows one tenant another's graph or metrics", async () => {
     const { tenant: other, clock: otherClock } = await tenantWithClock();
     await flushAll(other, otherClock);

@@ -39,6 +39,8 @@ export interface UsageDay {
   /** Spans refused because their trace reached its size cap. */
   spansRefused: number;
   objectRowsWritten: number;
+  /** Of those, rows written for RED metrics and the service graph (buckets, held message spans). */
+  metricRowsWritten: number;
   r2Puts: number;
   r2Gets: number;
   r2BytesWritten: number;
@@ -66,10 +68,13 @@ export interface StoredNow {
   objectBytes: number;
   /** Of which what stays as spans are kept: the block manifest, the trace id index, the catalogue. */
   indexBytes: number;
+  /** RED metric buckets: minute rows (kept a day) and hour rows (kept as long as traces). */
+  metricMinuteBytes: number;
+  metricHourBytes: number;
 }
 
 export function emptyStored(): StoredNow {
-  return { blocks: 0, freshBlocks: 0, traces: 0, spans: 0, r2Bytes: 0, rawBytes: 0, objectBytes: 0, indexBytes: 0 };
+  return { blocks: 0, freshBlocks: 0, traces: 0, spans: 0, r2Bytes: 0, rawBytes: 0, objectBytes: 0, indexBytes: 0, metricMinuteBytes: 0, metricHourBytes: 0 };
 }
 
 export function addStored(a: StoredNow, b: StoredNow): StoredNow {
@@ -82,6 +87,8 @@ export function addStored(a: StoredNow, b: StoredNow): StoredNow {
     rawBytes: a.rawBytes + b.rawBytes,
     objectBytes: a.objectBytes + b.objectBytes,
     indexBytes: a.indexBytes + b.indexBytes,
+    metricMinuteBytes: a.metricMinuteBytes + b.metricMinuteBytes,
+    metricHourBytes: a.metricHourBytes + b.metricHourBytes,
   };
 }
 
@@ -95,6 +102,7 @@ export function emptyDay(day: string): UsageDay {
     bytesAppended: 0,
     spansRefused: 0,
     objectRowsWritten: 0,
+    metricRowsWritten: 0,
     r2Puts: 0,
     r2Gets: 0,
     r2BytesWritten: 0,
@@ -173,7 +181,11 @@ export interface CostBreakdown {
   /** Keeping the spans for `months` (R2 blocks, and the objects' index in SQLite). */
   r2Storage: number;
   objectStorage: number;
+  /** Keeping the metric buckets: hours for `months`, minutes a day. */
+  metricStorage: number;
   total: number;
+  /** What RED metrics and the service graph add (their rows, within objectRows, and metricStorage). */
+  aggregation: number;
 }
 
 /**
@@ -195,6 +207,10 @@ export function costPerMillionSpans(days: UsageDay[], stored: StoredNow, workerR
     r2Reads: sum("r2Gets") * PRICES.r2ClassB * scale,
     r2Storage: stored.r2Bytes * storedScale * PRICES.r2Storage * months,
     objectStorage: stored.indexBytes * storedScale * PRICES.objectStorage * months,
+    // Buckets hold a span of time, not spans: priced per span sent in that time. (A run shorter
+    // than an hour prices its whole hour row against its own spans: counted high, not low.)
+    metricStorage: (stored.metricHourBytes * months + stored.metricMinuteBytes / 30) * PRICES.objectStorage * scale,
   };
-  return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
+  const aggregation = sum("metricRowsWritten") * PRICES.rowWritten * scale + parts.metricStorage;
+  return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0), aggregation };
 }

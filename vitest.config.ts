@@ -1,11 +1,14 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { webAliases } from "./web/aliases.ts";
 
 export default defineConfig(async () => ({
   test: {
     projects: [
       {
         // Pure modules (decoders, model): fast, no runtime needed.
+        // The app's import prefixes ($model, $lib…), so web modules that use the shared model run here as in the app.
+        resolve: { alias: webAliases },
         test: { name: "unit", include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "web/src/**/*.test.ts"], environment: "node" },
       },
       {

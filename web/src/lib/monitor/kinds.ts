@@ -35,8 +35,8 @@ export function readKinds(params: Pick<URLSearchParams, "get">): SpanKindName[] 
 }
 
 /** `params` with `kinds` set (removed for the default); the rest kept as is. */
-export function withKinds(params: URLSearchParams, kinds: readonly SpanKindName[]): URLSearchParams {
-  const next = new URLSearchParams(params);
+export function withKinds(params: Pick<URLSearchParams, "toString">, kinds: readonly SpanKindName[]): URLSearchParams {
+  const next = new URLSearchParams(params.toString());
   const ordered = inOrder(kinds);
   if (ordered.length === 0 || same(ordered, inOrder(DEFAULT_KINDS))) next.delete(KINDS_PARAM);
   else next.set(KINDS_PARAM, ordered.join(","));

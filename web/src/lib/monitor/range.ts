@@ -37,9 +37,12 @@ export function readRange(params: Pick<URLSearchParams, "get">): TimeRange {
   return RANGES.find((r) => r.value === value) ?? (RANGES.find((r) => r.value === DEFAULT_RANGE) as TimeRange);
 }
 
-/** `params` with `range` set to `value` (removed when it is the default); the rest kept as is. */
-export function withRange(params: URLSearchParams, value: string): URLSearchParams {
-  const next = new URLSearchParams(params);
+/**
+ * `params` with `range` set to `value` (removed when it is the default); the rest kept as is.
+ * Takes anything that writes itself as a query string, such as SvelteKit's read-only `page.url.searchParams`.
+ */
+export function withRange(params: Pick<URLSearchParams, "toString">, value: string): URLSearchParams {
+  const next = new URLSearchParams(params.toString());
   if (value === DEFAULT_RANGE) next.delete(RANGE_PARAM);
   else next.set(RANGE_PARAM, value);
   return next;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SeriesPoint } from "./api";
-import { chartColumns, hasCalls, latencyTicks } from "./series";
+import { chartColumns, hasCalls, latencyTicks, summarize } from "./series";
 
 function makePoint(overrides: Partial<SeriesPoint> & { t: number }): SeriesPoint {
   return { calls: 0, rate: 0, errors: 0, errorRate: 0, p50: 0, p95: 0, p99: 0, ...overrides };
@@ -51,5 +51,20 @@ describe("latencyTicks", () => {
   it("still gives an axis when every latency is zero or missing", () => {
     expect(latencyTicks(0, 0, 4).values[0]).toBe(0);
     expect(latencyTicks(Number.NaN, Number.NaN, 4).values.length).toBeGreaterThan(0);
+  });
+});
+
+describe("summarize", () => {
+  it("totals the range and averages its rate over the whole range", () => {
+    const points = [
+      makePoint({ t: 0, calls: 30, errors: 3, p95: 20 }),
+      makePoint({ t: 60_000 }),
+      makePoint({ t: 120_000, calls: 90, errors: 0, p95: 45 }),
+    ];
+    expect(summarize(points, 10 * 60_000)).toEqual({ calls: 120, errors: 3, rate: 0.2, errorRate: 0.025, peakP95: 45 });
+  });
+
+  it("has no error rate or latency without calls", () => {
+    expect(summarize([makePoint({ t: 0 })], 60_000)).toEqual({ calls: 0, errors: 0, rate: 0, errorRate: null, peakP95: null });
   });
 });

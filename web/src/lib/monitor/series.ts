@@ -52,3 +52,27 @@ export function latencyTicks(minMs: number, maxMs: number, maxTicks: number): { 
   const { values, step } = durationTicks(lo * 1000, hi * 1000, Math.max(1, maxTicks));
   return { values: values.map((us) => us / 1000), stepMs: step / 1000 };
 }
+
+export interface SeriesSummary {
+  calls: number;
+  errors: number;
+  /** Calls per second over the whole range. */
+  rate: number;
+  /** errors / calls over the range; null without calls. */
+  errorRate: number | null;
+  /** The highest p95 of any step, ms; null without calls. */
+  peakP95: number | null;
+}
+
+/** The headline numbers above the charts: the range's totals, averaged over its length. */
+export function summarize(points: readonly SeriesPoint[], rangeMs: number): SeriesSummary {
+  let calls = 0;
+  let errors = 0;
+  let peakP95: number | null = null;
+  for (const p of points) {
+    calls += p.calls;
+    errors += p.errors;
+    if (p.calls > 0 && Number.isFinite(p.p95)) peakP95 = Math.max(peakP95 ?? 0, p.p95);
+  }
+  return { calls, errors, rate: rangeMs > 0 ? calls / (rangeMs / 1000) : 0, errorRate: calls > 0 ? errors / calls : null, peakP95 };
+}

@@ -152,7 +152,7 @@ describe("a service's page", () => {
     // A point a step with calls; a latency chart has three lines.
     expect(values.rate).toBeGreaterThan(0);
     expect(values.errors).toBeGreaterThan(0);
-    expect(values.latency).toBe(values.errors * 3);
+    expect(values.latency).toBe((values.errors ?? 0) * 3);
     expect(await page.locator("figure[data-chart] canvas").count()).toBe(3);
     expect(await page.locator('figure[data-chart="rate"] figcaption').textContent()).toContain(`${REQUESTS} calls`);
     await screenshot(page, "monitor-frontend");
@@ -169,7 +169,8 @@ describe("a service's page", () => {
 
   it("draws again in the other theme's colours", async () => {
     const { page } = tab;
-    const pixels = () => page.locator('figure[data-chart="latency"] canvas').evaluate((canvas) => (canvas as HTMLCanvasElement).toDataURL());
+    // What the canvas shows, as a data URL (a string: the tests compile without the DOM library).
+    const pixels = () => page.evaluate<string>(`document.querySelector('figure[data-chart="latency"] canvas').toDataURL()`);
     const before = await pixels();
     await page.getByRole("button", { name: "Dark theme" }).click();
     await expect.poll(pixels).not.toBe(before);

@@ -1,6 +1,6 @@
 /**
  * The state of one open trace view, shared by its components (header, mini-map, timeline, detail
- * panel, statistics, flamegraph). The trace and everything derived from it with 10,000 entries
+ * panel, statistics, flamegraph, graph). The trace and everything derived from it with 10,000 entries
  * (rows, matches, critical path) are `$state.raw` or `$derived` of typed arrays and plain objects:
  * deep proxies over 10,000 spans would cost more than the whole render.
  */
@@ -12,7 +12,7 @@ import { collapseAll, reveal, rowOf, toggle, visibleRows, type Collapsed } from 
 import { clampWindow, FULL_WINDOW, panWindow, windowAround, zoomWindow, type TimeWindow } from "../model/time-window";
 import type { ViewTrace } from "../model/types";
 
-export type TraceTab = "timeline" | "statistics" | "flamegraph";
+export type TraceTab = "timeline" | "statistics" | "flamegraph" | "graph";
 
 /** Above this many spans a trace opens partly collapsed: 10,000 open rows are a wall, not an overview. */
 const AUTO_COLLAPSE_OVER = 2_000;

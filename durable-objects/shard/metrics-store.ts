@@ -5,11 +5,8 @@
  * started in, in its own transaction: rows written per bucket touched per flush, never per span or
  * trace, and an hour always equals the sum of its minutes.
  */
-import { Aggregate, HOUR_MS, MINUTE_MS } from "../../worker/metrics/aggregate";
+import { Aggregate, HOUR_MS, MINUTE_MS, MINUTES_KEPT_MS } from "../../worker/metrics/aggregate";
 import { blob, type GuardedSql } from "../../worker/storage/sql-guard";
-
-/** Minute buckets answer the last day; older ranges are answered by hours. */
-export const MINUTES_KEPT_MS = 24 * HOUR_MS;
 
 export class MetricsStore {
   /** Buckets left unwritten because their encoding would pass the row limit (never expected: the caps bound them). */
@@ -59,7 +56,7 @@ export class MetricsStore {
     return { minute: rows.find((r) => r.resolution === MINUTE_MS)?.bytes ?? 0, hour: rows.find((r) => r.resolution === HOUR_MS)?.bytes ?? 0 };
   }
 
-  /** Deletes minute buckets older than a day and hour buckets older than `hoursBefore`. */
+  /** Deletes minute buckets older than MINUTES_KEPT_MS and hour buckets older than `hoursBefore`. */
   expire(now: number, hoursBefore: number): number {
     return (
       this.sql.run("DELETE FROM metric_buckets WHERE resolution = ? AND bucket < ?", MINUTE_MS, now - MINUTES_KEPT_MS) +

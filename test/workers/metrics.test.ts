@@ -170,6 +170,23 @@ describe("service graph and RED metrics", async () => {
     expect(Math.abs(p50 - 5.5) / 5.5).toBeLessThanOrEqual(0.01);
   });
 
+  it("totals a range to the minute: whole hours from hour rows, the partial hours at either end from minutes", async () => {
+    const calls = async (start: number, end: number) => {
+      const { body } = await getJson<{ edges: JsonObject[] }>(tenant, `/api/graph?start=${start}&end=${end}`);
+      const deps = await getJson<{ data: Array<{ parent: string; child: string; callCount: number }> }>(tenant, `/api/dependencies?endTs=${end}&lookback=${end - start}`);
+      const fromDeps = deps.body.data.find((l) => l.parent === "frontend" && l.child === "customer")?.callCount ?? 0;
+      const fromGraph = (body.edges.find((e) => e.parent === "frontend" && e.child === "customer")?.calls as number | undefined) ?? 0;
+      expect(fromDeps).toBe(fromGraph);
+      return fromGraph;
+    };
+    // The hour holding all ten requests, read as one hour row, with empty minutes either side.
+    expect(await calls(FUTURE - 30 * MINUTE_MS, FUTURE + 90 * MINUTE_MS)).toBe(10);
+    // From the fourth request on: minutes up to the next hour, then an (empty) hour.
+    expect(await calls(T0 + 3 * MINUTE_MS, FUTURE + 2 * HOUR_MS)).toBe(7);
+    // An (empty) hour, then the minutes of the first three requests.
+    expect(await calls(FUTURE - HOUR_MS, T0 + 3 * MINUTE_MS)).toBe(3);
+  });
+
   it("answers /api/services/{service}/metrics with a series per step and operations ranked by impact", async () => {
     const { status, body } = await getJson<{ series: JsonObject[]; operations: JsonObject[] }>(tenant, `/api/services/customer/metrics?start=${FUTURE}&end=${FUTURE + HOUR_MS}&step=${15 * MINUTE_MS}`);
     expect(status).toBe(200);

@@ -11,6 +11,13 @@ import type { GraphCall, GraphSpan, NodeType } from "../model/service-graph";
 /** Bucket sizes: minutes are kept a day, hours as long as the tenant's traces. */
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
+/**
+ * Minute buckets are kept a day and an hour, so a 24 h range read at any moment finds every minute
+ * it covers (one expiring while the range is read would drop its calls); older ranges read hours.
+ */
+export const MINUTES_KEPT_MS = 25 * HOUR_MS;
+/** The longest range answered from minute buckets; longer ones are answered by hours. */
+export const MINUTE_RANGE_MAX_MS = 24 * HOUR_MS;
 
 export interface Stat {
   calls: number;

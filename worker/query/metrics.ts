@@ -1,17 +1,25 @@
 /**
  * The service graph and RED metrics over a time range: each of the tenant's shards hands over its
- * buckets of the range (minutes for the last day, hours beyond), the Worker merges them by bucket
+ * buckets of the range (minutes for ranges within the last day, hours beyond), the Worker merges them by bucket
  * and answers — Jaeger's dependency links and MetricFamily time series, and the richer graph and
  * per-service views our own app shows.
  */
-import { Aggregate, HOUR_MS, MINUTE_MS, parseEdgeKey, parseOperationKey, type Stat } from "../metrics/aggregate";
+import { Aggregate, HOUR_MS, MINUTE_MS, MINUTE_RANGE_MAX_MS, MINUTES_KEPT_MS, parseEdgeKey, parseOperationKey, type Stat } from "../metrics/aggregate";
 import { LatencySketch } from "../model/latency-sketch";
 import type { NodeType } from "../model/service-graph";
 import { allShards, shardConfig, shardStub } from "../storage/shard-routing";
 import type { TenantConfig } from "../storage/tenant-directory";
 
-/** Ranges up to this long, within the last day, are answered from minute buckets. */
-const MINUTE_RANGE_MAX_MS = 6 * HOUR_MS;
+/**
+ * The bucket size a range is read at: minutes for a range of at most a day whose minutes are all
+ * still kept — unless the caller steps by whole hours, which hours answer exactly with 60 times
+ * fewer rows; hours otherwise.
+ */
+export function resolutionFor(fromMs: number, toMs: number, now: number, stepMs?: number): number {
+  if (stepMs !== undefined && stepMs % HOUR_MS === 0) return HOUR_MS;
+  const minutesKept = fromMs >= now - MINUTES_KEPT_MS + MINUTE_MS;
+  return toMs - fromMs <= MINUTE_RANGE_MAX_MS && minutesKept ? MINUTE_MS : HOUR_MS;
+}
 
 export interface Buckets {
   resolution: number;
@@ -19,19 +27,44 @@ export interface Buckets {
   byStart: Map<number, Aggregate>;
 }
 
-export async function loadBuckets(env: Env, config: TenantConfig, fromMs: number, toMs: number, now = Date.now()): Promise<Buckets> {
-  const resolution = toMs - fromMs <= MINUTE_RANGE_MAX_MS && fromMs >= now - 24 * HOUR_MS + MINUTE_MS ? MINUTE_MS : HOUR_MS;
+export async function loadBuckets(env: Env, config: TenantConfig, fromMs: number, toMs: number, options: { stepMs?: number; now?: number } = {}): Promise<Buckets> {
+  const resolution = resolutionFor(fromMs, toMs, options.now ?? Date.now(), options.stepMs);
   const from = Math.floor(fromMs / resolution) * resolution;
-  const parts = await Promise.all(allShards(config).map((shard) => shardStub(env, config.tenantId, shard).metricBuckets(shardConfig(config), resolution, from, toMs)));
   const byStart = new Map<number, Aggregate>();
-  for (const rows of parts) {
-    for (const { bucket, data } of rows) {
-      const aggregate = Aggregate.decode(data);
-      const known = byStart.get(bucket);
-      byStart.set(bucket, known ? known.merge(aggregate) : aggregate);
-    }
+  for (const { bucket, aggregate } of await readBuckets(env, config, resolution, from, toMs)) {
+    const known = byStart.get(bucket);
+    byStart.set(bucket, known ? known.merge(aggregate) : aggregate);
   }
   return { resolution, byStart };
+}
+
+/**
+ * Everything in [fromMs, toMs) merged into one, for the routes that want totals (the graph, the
+ * dependencies). Where minutes are readable, only the partial hours at either end are read as
+ * minutes and the whole hours between as hours: exact to the minute, with up to 60 times fewer
+ * rows to read and decode than minutes alone (a day is 24 hours and at most 118 minutes).
+ */
+export async function loadTotal(env: Env, config: TenantConfig, fromMs: number, toMs: number, now = Date.now()): Promise<{ resolution: number; total: Aggregate }> {
+  const total = new Aggregate();
+  const resolution = resolutionFor(fromMs, toMs, now);
+  const firstHour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
+  const lastHour = Math.floor(toMs / HOUR_MS) * HOUR_MS;
+  const minuteFrom = Math.floor(fromMs / MINUTE_MS) * MINUTE_MS;
+  const parts =
+    resolution === HOUR_MS
+      ? [readBuckets(env, config, HOUR_MS, Math.floor(fromMs / HOUR_MS) * HOUR_MS, toMs)]
+      : lastHour <= firstHour
+        ? [readBuckets(env, config, MINUTE_MS, minuteFrom, toMs)]
+        : [readBuckets(env, config, MINUTE_MS, minuteFrom, firstHour), readBuckets(env, config, HOUR_MS, firstHour, lastHour), readBuckets(env, config, MINUTE_MS, lastHour, toMs)];
+  for (const rows of await Promise.all(parts)) for (const { aggregate } of rows) total.merge(aggregate);
+  return { resolution, total };
+}
+
+/** Every shard's buckets of one resolution starting in [from, to), decoded. */
+async function readBuckets(env: Env, config: TenantConfig, resolution: number, from: number, to: number): Promise<Array<{ bucket: number; aggregate: Aggregate }>> {
+  if (from >= to) return [];
+  const parts = await Promise.all(allShards(config).map((shard) => shardStub(env, config.tenantId, shard).metricBuckets(shardConfig(config), resolution, from, to)));
+  return parts.flat().map(({ bucket, data }) => ({ bucket, aggregate: Aggregate.decode(data) }));
 }
 
 /** Everything of the buckets that start in [from, to), merged into one. */

@@ -17,8 +17,8 @@ import { envelope } from "../jaeger/v1-types";
 import { requireReader } from "../middleware/auth";
 import { SpanKind } from "../model/span";
 import { InvalidParameter } from "../query/errors";
-import { MINUTE_MS } from "../metrics/aggregate";
-import { dependencyLinks, loadBuckets, metricFamily, serviceGraph, serviceView, sumRange, type JaegerMetric } from "../query/metrics";
+import { MINUTE_MS, MINUTE_RANGE_MAX_MS } from "../metrics/aggregate";
+import { dependencyLinks, loadBuckets, loadTotal, metricFamily, serviceGraph, serviceView, type JaegerMetric } from "../query/metrics";
 
 export const metricsRoutes = new Hono<{ Bindings: Env }>();
 
@@ -37,9 +37,8 @@ function msParam(value: string | undefined, name: string, fallback: number, min 
   return n;
 }
 
-function rangeOf(endMs: number, lookbackMs: number, name = "lookback"): void {
-  if (lookbackMs > MAX_RANGE_MS) throw new InvalidParameter(name, `'${name}' must be at most ${MAX_RANGE_MS / DAY} days`);
-  void endMs;
+function checkRange(lengthMs: number, name = "lookback"): void {
+  if (lengthMs > MAX_RANGE_MS) throw new InvalidParameter(name, `'${name}' must be at most ${MAX_RANGE_MS / DAY} days`);
 }
 
 const KINDS: Record<string, number> = {
@@ -66,10 +65,10 @@ function spanKinds(values: string[], fallback: number[]): number[] {
 metricsRoutes.get("/api/dependencies", async (c) => {
   const endMs = msParam(c.req.query("endTs"), "endTs", Date.now());
   const lookbackMs = msParam(c.req.query("lookback"), "lookback", DAY, 1);
-  rangeOf(endMs, lookbackMs);
+  checkRange(lookbackMs);
   const service = c.req.query("service") ?? "";
-  const buckets = await loadBuckets(c.env, c.get("tenant"), endMs - lookbackMs, endMs);
-  const links = dependencyLinks(sumRange(buckets, endMs - lookbackMs - buckets.resolution + 1, endMs));
+  const { total } = await loadTotal(c.env, c.get("tenant"), endMs - lookbackMs, endMs);
+  const links = dependencyLinks(total);
   return c.json(envelope(service ? links.filter((l) => l.parent === service || l.child === service) : links));
 });
 
@@ -95,7 +94,7 @@ metricsRoutes.get("/api/metrics/:metric", async (c) => {
   const lookbackMs = msParam(c.req.query("lookback"), "lookback", HOUR, 1);
   const stepMs = msParam(c.req.query("step"), "step", 5_000, 1);
   const ratePerMs = msParam(c.req.query("ratePer"), "ratePer", 10 * 60_000, 1);
-  rangeOf(endMs, lookbackMs);
+  checkRange(lookbackMs);
   if (lookbackMs / stepMs > 11_000) throw new InvalidParameter("step", "too many points: 'lookback' / 'step' must be at most 11,000");
   const query = {
     services,
@@ -107,7 +106,7 @@ metricsRoutes.get("/api/metrics/:metric", async (c) => {
     ratePerMs,
     quantile,
   };
-  const buckets = await loadBuckets(c.env, c.get("tenant"), endMs - lookbackMs - ratePerMs, endMs);
+  const buckets = await loadBuckets(c.env, c.get("tenant"), endMs - lookbackMs - ratePerMs, endMs, { stepMs });
   return c.json(metricFamily(metric as JaegerMetric, query, buckets));
 });
 
@@ -115,9 +114,9 @@ metricsRoutes.get("/api/graph", async (c) => {
   const endMs = msParam(c.req.query("end"), "end", Date.now());
   const startMs = msParam(c.req.query("start"), "start", endMs - HOUR);
   if (startMs >= endMs) throw new InvalidParameter("start", "'start' must be before 'end'");
-  rangeOf(endMs, endMs - startMs, "start");
-  const buckets = await loadBuckets(c.env, c.get("tenant"), startMs, endMs);
-  return c.json({ start: startMs, end: endMs, resolution: buckets.resolution, ...serviceGraph(sumRange(buckets, startMs - (startMs % buckets.resolution), endMs)) });
+  checkRange(endMs - startMs, "start");
+  const { resolution, total } = await loadTotal(c.env, c.get("tenant"), startMs, endMs);
+  return c.json({ start: startMs, end: endMs, resolution, ...serviceGraph(total) });
 });
 
 metricsRoutes.get("/api/services/:service/metrics", requireReader(), async (c) => {
@@ -125,11 +124,13 @@ metricsRoutes.get("/api/services/:service/metrics", requireReader(), async (c) =
   const endMs = msParam(c.req.query("end"), "end", Date.now());
   const startMs = msParam(c.req.query("start"), "start", endMs - HOUR);
   if (startMs >= endMs) throw new InvalidParameter("start", "'start' must be before 'end'");
-  rangeOf(endMs, endMs - startMs, "start");
+  checkRange(endMs - startMs, "start");
   const span = endMs - startMs;
-  const stepMs = msParam(c.req.query("step"), "step", Math.max(60_000, Math.ceil(span / 120 / 60_000) * 60_000), 1);
+  // By default ~120 points, in whole minutes, or whole hours once the range is read from hours.
+  const unit = span > MINUTE_RANGE_MAX_MS ? HOUR : MINUTE_MS;
+  const stepMs = msParam(c.req.query("step"), "step", Math.max(unit, Math.ceil(span / 120 / unit) * unit), 1);
   if (span / stepMs > 2_000) throw new InvalidParameter("step", "too many points: the range / 'step' must be at most 2,000");
   const kinds = spanKinds(new URL(c.req.url).searchParams.getAll("spanKind"), [SpanKind.SERVER, SpanKind.CONSUMER]);
-  const buckets = await loadBuckets(c.env, c.get("tenant"), startMs, endMs);
+  const buckets = await loadBuckets(c.env, c.get("tenant"), startMs, endMs, { stepMs });
   return c.json({ start: startMs, end: endMs, resolution: buckets.resolution, ...serviceView(buckets, service, kinds, startMs, endMs, stepMs) });
 });

@@ -289,20 +289,34 @@ const MAX_PEER_NAME = 200;
 const MAX_GRAPH_LINKS = 32;
 const PEER_KEY_BYTES = PEER_KEYS.map(([key, field]) => [new TextEncoder().encode(key), field] as const);
 
+/**
+ * Which PEER_KEYS entry set each field of the span being read (its index: lower is newer), so a
+ * span carrying both conventions is named by the newer one whichever comes first. Scratch state,
+ * reset with each span's first peer attribute (reading is synchronous).
+ */
+const peerRank = new Map<keyof PeerAttributes, number>();
+
 /** Adds the attribute `kv` points at to `peer` if it is one that names a callee (string values only). */
 function peerAttribute(buf: Uint8Array, peer: PeerAttributes | undefined): PeerAttributes | undefined {
   const length = kv.keyEnd - kv.keyStart;
-  for (const [key, field] of PEER_KEY_BYTES) {
+  for (let rank = 0; rank < PEER_KEY_BYTES.length; rank++) {
+    const [key, field] = PEER_KEY_BYTES[rank] as (typeof PEER_KEY_BYTES)[number];
     if (key.length !== length || kv.valueStart < 0) continue;
     let same = true;
     for (let i = 0; i < length && same; i++) same = buf[kv.keyStart + i] === key[i];
     if (!same) continue;
     const value = stringValue(buf, kv.valueStart, kv.valueEnd);
     if (value === undefined) return peer;
-    peer ??= {};
+    if (peer === undefined) {
+      peer = {};
+      peerRank.clear();
+    }
     // The newer convention wins over the older one it replaced (listed first in PEER_KEYS).
+    const held = peerRank.get(field);
+    if (held !== undefined && held < rank) return peer;
+    peerRank.set(field, rank);
     // A name longer than this is no node name anyone reads: keep held spans and buckets small.
-    peer[field] ??= value.length > MAX_PEER_NAME ? value.slice(0, MAX_PEER_NAME) : value;
+    peer[field] = value.length > MAX_PEER_NAME ? value.slice(0, MAX_PEER_NAME) : value;
     return peer;
   }
   return peer;

@@ -5,6 +5,7 @@
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { describe, expect, it } from "vitest";
 import { collectHotrodSpans } from "../../test/demo/traffic";
+import { encodeProtobuf, makeRequest, makeSpan } from "../../test/support/otlp-builders";
 import { PEER_KEYS, serviceCalls, type GraphSpan, type PeerAttributes } from "../model/service-graph";
 import { serviceNameOf, SpanKind, StatusCode } from "../model/span";
 import { durationMicros, nanosToMicros } from "../model/time";
@@ -68,5 +69,17 @@ describe("service-graph facts from stored bytes", () => {
       expect(edges, edge).toContain(edge);
     }
     expect([...edges].every((e) => !e.startsWith("notification -> frontend"))).toBe(true);
+  });
+
+  it("name a callee by the newer convention when a span carries both, in either order", () => {
+    const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    for (const attributes of [
+      [str("db.name", "old"), str("db.system", "mysql"), str("db.namespace", "new"), str("net.peer.name", "old-host"), str("server.address", "new-host")],
+      [str("server.address", "new-host"), str("db.namespace", "new"), str("db.system", "mysql"), str("net.peer.name", "old-host"), str("db.name", "old")],
+    ]) {
+      const graph: GraphSpan[] = [];
+      digestOtlp("", encodeProtobuf(makeRequest([makeSpan({ kind: 3, attributes })])), graph);
+      expect(graph[0]?.peer).toEqual({ dbSystem: "mysql", dbName: "new", serverAddress: "new-host" });
+    }
   });
 });

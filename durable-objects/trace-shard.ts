@@ -43,6 +43,7 @@ import { aggregateByBucket, MINUTE_MS } from "../worker/metrics/aggregate";
 import { linkedTraceOf, pairWithHeld, PAIRING_WINDOW_MS, type HeldSpan } from "../worker/metrics/pairing";
 import type { GraphSpan } from "../worker/model/service-graph";
 import { shardOf } from "../worker/storage/shard-routing";
+import { KEEP_ALL } from "../worker/sampling/tail-policy";
 import { ShardStore } from "./shard/store";
 import { DayTally, USAGE_DAYS_KEPT } from "./shard/usage-days";
 
@@ -558,7 +559,7 @@ export class TraceShard extends DurableObject<Env> {
   /** Hands linked consumers to the shards of their producers' traces, where they pair. */
   private async forwardHeld(forward: Map<number, GraphSpan[]>): Promise<void> {
     if (forward.size === 0 || this.tenantId === undefined) return;
-    const config: ShardConfig = { tenantId: this.tenantId, retentionDays: this.retentionDays, shards: this.shardCount ?? 1 };
+    const config: ShardConfig = { tenantId: this.tenantId, retentionDays: this.retentionDays, shards: this.shardCount ?? 1, tail: KEEP_ALL };
     await Promise.all(
       [...forward].map(async ([shard, spans]) => {
         try {

@@ -21,6 +21,15 @@ export const tenants = sqliteTable("tenants", {
    * used: changing the count never hides a trace stored under an earlier one.
    */
   shardCounts: text("shard_counts").notNull().default("[1]"),
+  /** Its plan (worker/limits/plans.ts): spans per second, burst and monthly quota. Configuration, not billing. */
+  plan: text("plan").notNull().default("free"),
+  /**
+   * Names the tenant in the remote-sampling URL (`/t/{samplingId}/sampling`), which stock samplers
+   * poll without credentials: unguessable, rotatable, and it reads strategies only.
+   */
+  samplingId: text("sampling_id").unique(),
+  /** JSON: the tenant's sampling settings (worker/sampling/): strategies, tail policy, adaptive mode. Null: the defaults. */
+  sampling: text("sampling"),
 });
 
 export const users = sqliteTable("users", {
@@ -69,6 +78,9 @@ export const apiKeys = sqliteTable(
     createdAt: integer("created_at").notNull(),
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),
+    /** Caps the key's owner set to protect their budget (null: none). Enforced with the tenant's limits. */
+    spansPerSecond: integer("spans_per_second"),
+    spansPerDay: integer("spans_per_day"),
   },
   (t) => [index("api_keys_tenant").on(t.tenantId)],
 );

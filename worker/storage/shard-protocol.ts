@@ -5,6 +5,7 @@
 import type { PendingIndex } from "../trace-index/pending-index";
 import type { Extent, MemberPlace } from "../trace-index/block-format";
 import type { StorageUsage, StoredNow, UsageDay } from "./usage";
+import type { TailPolicy } from "../sampling/tail-policy";
 
 /** The tenant settings a shard acts on (from the tenant directory, passed with every call). */
 export interface ShardConfig {
@@ -12,6 +13,8 @@ export interface ShardConfig {
   retentionDays: number;
   /** The tenant's current shard count: where a shard forwards what belongs to another's trace. */
   shards: number;
+  /** Which completed traces to store (decided after they are counted in the graph and metrics). */
+  tail: TailPolicy;
 }
 
 /**

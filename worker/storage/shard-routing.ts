@@ -42,7 +42,7 @@ export function readShards(config: TenantConfig, traceId: string): number[] {
 
 /** What every call to a shard tells it of its tenant. */
 export function shardConfig(config: TenantConfig): ShardConfig {
-  return { tenantId: config.tenantId, retentionDays: config.retentionDays, shards: currentShardCount(config) };
+  return { tenantId: config.tenantId, retentionDays: config.retentionDays, shards: currentShardCount(config), tail: config.tail };
 }
 
 /** Every shard object the tenant may have written to (searches, usage, deletion ask them all). */

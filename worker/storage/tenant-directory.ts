@@ -6,6 +6,7 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { tenants } from "../db/schema";
+import { KEEP_ALL, parseTailPolicy, type TailPolicy } from "../sampling/tail-policy";
 
 export interface TenantConfig {
   tenantId: string;
@@ -13,6 +14,10 @@ export interface TenantConfig {
   retentionDays: number;
   /** Every shard count it has had, the current one last (see db/schema.ts). */
   shardCounts: number[];
+  /** Its plan's name (worker/limits/plans.ts). */
+  plan: string;
+  /** Which completed traces its shards store (from its sampling settings). */
+  tail: TailPolicy;
 }
 
 export const RETENTION_DAYS = { min: 1, max: 90, default: 30 } as const;
@@ -38,12 +43,25 @@ export function tenantConfig(db: D1Database, tenantId: string, now = Date.now())
 
 async function load(db: D1Database, tenantId: string): Promise<TenantConfig | null> {
   const rows = await drizzle(db)
-    .select({ retentionDays: tenants.retentionDays, shardCounts: tenants.shardCounts })
+    .select({ retentionDays: tenants.retentionDays, shardCounts: tenants.shardCounts, plan: tenants.plan, sampling: tenants.sampling })
     .from(tenants)
     .where(eq(tenants.id, tenantId))
     .limit(1);
   const row = rows[0];
-  return row ? { tenantId, retentionDays: row.retentionDays, shardCounts: parseShardCounts(row.shardCounts) } : null;
+  return row ? { tenantId, retentionDays: row.retentionDays, shardCounts: parseShardCounts(row.shardCounts), plan: row.plan, tail: tailOf(row.sampling) } : null;
+}
+
+/** The tail policy inside the stored sampling settings (validated when saved); keep-all if none. */
+export function tailOf(samplingJson: string | null): TailPolicy {
+  if (!samplingJson) return KEEP_ALL;
+  try {
+    const tail = (JSON.parse(samplingJson) as { tail?: unknown }).tail;
+    if (tail === undefined) return KEEP_ALL;
+    const parsed = parseTailPolicy(tail);
+    return "policy" in parsed ? parsed.policy : KEEP_ALL;
+  } catch {
+    return KEEP_ALL;
+  }
 }
 
 export function parseShardCounts(json: string): number[] {

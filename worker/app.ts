@@ -13,6 +13,7 @@ import { settingsRoutes } from "./routes/settings";
 import { archiveRoutes } from "./routes/archive";
 import { adminRoutes } from "./routes/admin";
 import { metricsRoutes } from "./routes/metrics";
+import { samplingRoutes } from "./routes/sampling";
 import { guardD1 } from "./storage/sql-guard";
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -34,6 +35,7 @@ app.route("/", settingsRoutes);
 app.route("/", archiveRoutes);
 app.route("/", adminRoutes);
 app.route("/", metricsRoutes);
+app.route("/", samplingRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SpanKind } from "../model/span";
-import { Aggregate, aggregateByBucket, MAX_EDGES, MAX_OPERATIONS, MINUTE_MS, OTHER_CALLEES, OTHER_OPERATIONS, parseOperationKey } from "./aggregate";
+import { Aggregate, aggregateByBucket, MAX_EDGES, MAX_OPERATIONS, MINUTE_MS, OTHER_CALLEES, OTHER_OPERATIONS, parseOperationKey, parseRootKey } from "./aggregate";
 
 const span = (service: string, name: string, durationUs: number, error = false) => ({ service, name, kind: SpanKind.SERVER, durationUs, error });
 
@@ -47,5 +47,35 @@ describe("a bucket's aggregate", () => {
     const all = aggregateByBucket(spans, [], [{ service: "api", startUs: 61e6 }], 60 * MINUTE_MS).get(0);
     expect(hour.encode()).toEqual(all?.encode());
     expect(parseOperationKey("api\top\t2")).toEqual({ service: "api", operation: "op", kind: 2 });
+  });
+
+  it("counts the traces each root operation starts, whatever the root's kind, and only roots", () => {
+    const root = (name: string, kind: number, parentSpanId = "") => ({ ...span("api", name, 100), kind, traceId: "t", spanId: name, parentSpanId, startUs: 0 });
+    const [minute] = aggregateByBucket([root("GET /", SpanKind.SERVER), root("GET /", SpanKind.SERVER), root("cron", SpanKind.INTERNAL), root("child", SpanKind.SERVER, "p")], [], [], MINUTE_MS).values();
+    expect(Object.fromEntries(minute?.roots ?? [])).toEqual({ "api\tGET /": 2, "api\tcron": 1 });
+    const again = Aggregate.decode(minute?.encode() ?? new Uint8Array());
+    expect(again.roots).toEqual(minute?.roots);
+    expect(parseRootKey("api\tGET /a\tb")).toEqual({ service: "api", operation: "GET /a\tb" });
+  });
+
+  it("still reads a bucket stored before roots were counted", () => {
+    const a = new Aggregate();
+    a.addSpan(span("api", "GET /", 1500));
+    a.addEntry("api", 3);
+    a.addRoot("api", "GET /", 3);
+    const bytes = a.encode();
+    // A row of the first layout ends at `folded`: drop the appended roots section (one entry).
+    const rootsSection = 1 + 1 + "api\tGET /".length + 1;
+    const old = Aggregate.decode(bytes.subarray(0, bytes.length - rootsSection));
+    expect(old.entries.get("api")).toBe(3);
+    expect(old.roots.size).toBe(0);
+    expect(old.operations.get("api\tGET /\t2")?.calls).toBe(1);
+  });
+
+  it("folds root operations past the cap, the total kept", () => {
+    const a = new Aggregate();
+    for (let i = 0; i < MAX_OPERATIONS + 5; i++) a.addRoot("api", `GET /${i}`);
+    expect(a.roots.size).toBe(MAX_OPERATIONS + 1);
+    expect(a.roots.get(`api\t${OTHER_OPERATIONS}`)).toBe(5);
   });
 });

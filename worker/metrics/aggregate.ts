@@ -56,6 +56,11 @@ export class Aggregate {
   readonly operations = new Map<string, Stat>();
   readonly edges = new Map<string, Stat>();
   readonly entries = new Map<string, number>();
+  /**
+   * Root spans (no parent, any kind) per `service\toperation`: the traces each operation starts,
+   * which adaptive sampling steers (worker/sampling/adaptive.ts). Capped as operations are.
+   */
+  readonly roots = new Map<string, number>();
   /** Operations and edges folded because of the caps. */
   folded = 0;
 
@@ -81,6 +86,15 @@ export class Aggregate {
     this.entries.set(service, (this.entries.get(service) ?? 0) + times);
   }
 
+  addRoot(service: string, operation: string, times = 1): void {
+    let key = rootKey(service, operation);
+    if (!this.roots.has(key) && this.roots.size >= MAX_OPERATIONS) {
+      key = rootKey(service, OTHER_OPERATIONS);
+      this.folded++;
+    }
+    this.roots.set(key, (this.roots.get(key) ?? 0) + times);
+  }
+
   /** Adds another bucket's counts (the caps hold here too: an hour of minutes stays bounded). */
   merge(other: Aggregate): this {
     this.folded += mergeStats(this.operations, other.operations, MAX_OPERATIONS, (key) => {
@@ -89,12 +103,16 @@ export class Aggregate {
     });
     this.folded += mergeStats(this.edges, other.edges, MAX_EDGES, (key) => edgeKey({ ...parseEdgeKey(key), child: OTHER_CALLEES, childType: "remote" }));
     for (const [service, n] of other.entries) this.addEntry(service, n);
+    for (const [key, n] of other.roots) {
+      const { service, operation } = parseRootKey(key);
+      this.addRoot(service, operation, n);
+    }
     this.folded += other.folded;
     return this;
   }
 
   get empty(): boolean {
-    return this.operations.size === 0 && this.edges.size === 0 && this.entries.size === 0;
+    return this.operations.size === 0 && this.edges.size === 0 && this.entries.size === 0 && this.roots.size === 0;
   }
 
   encode(): Uint8Array {
@@ -108,6 +126,13 @@ export class Aggregate {
       out.varint(n);
     }
     out.varint(this.folded);
+    // Appended after what format 1 always held: rows written before roots were counted end at
+    // `folded` and still decode (with no roots).
+    out.varint(this.roots.size);
+    for (const [key, n] of this.roots) {
+      out.string(key);
+      out.varint(n);
+    }
     return out.finish();
   }
 
@@ -121,6 +146,10 @@ export class Aggregate {
     const entries = input.varint();
     for (let i = 0; i < entries; i++) aggregate.entries.set(input.string(), input.varint());
     aggregate.folded = input.varint();
+    if (!input.done) {
+      const roots = input.varint();
+      for (let i = 0; i < roots; i++) aggregate.roots.set(input.string(), input.varint());
+    }
     return aggregate;
   }
 }
@@ -137,6 +166,7 @@ export function aggregateByBucket(spans: readonly GraphSpan[], calls: readonly G
   for (const span of spans) bucketOf(span.startUs).addSpan(span);
   for (const call of calls) bucketOf(call.startUs).addCall(call);
   for (const entry of entries) bucketOf(entry.startUs).addEntry(entry.service);
+  for (const span of spans) if (!span.parentSpanId) bucketOf(span.startUs).addRoot(span.service, span.name);
   return buckets;
 }
 
@@ -147,6 +177,15 @@ export function operationKey(key: OperationKey): string {
 export function parseOperationKey(key: string): OperationKey {
   const [service = "", operation = "", kind = "0"] = key.split("\t");
   return { service, operation, kind: Number(kind) };
+}
+
+export function rootKey(service: string, operation: string): string {
+  return `${service}\t${operation}`;
+}
+
+export function parseRootKey(key: string): { service: string; operation: string } {
+  const tab = key.indexOf("\t");
+  return tab < 0 ? { service: key, operation: "" } : { service: key.slice(0, tab), operation: key.slice(tab + 1) };
 }
 
 export function edgeKey(key: EdgeKey): string {

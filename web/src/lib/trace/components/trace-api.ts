@@ -3,6 +3,7 @@
  * download. Errors are the app's `ApiError`s, so pages word them like every other failure.
  */
 import type { JaegerTrace } from "$jaeger/v1-types";
+import { takeEarlyRequest, usableEarly } from "$lib/api/early-request";
 import { ApiError, errorFromBody, networkError } from "$lib/api/errors";
 import { jaegerToOtlp, otlpFileText } from "../model/export";
 
@@ -13,10 +14,25 @@ export function mark(name: string): void {
   if (typeof performance !== "undefined" && typeof performance.mark === "function") performance.mark(`trace:${name}`);
 }
 
+/** The answer to GET `path`: the one app.html asked for before the app loaded, when it has it. */
+async function send(path: string, f: Fetch): Promise<Response> {
+  const early = takeEarlyRequest(path);
+  if (early) {
+    try {
+      const response = await early;
+      if (usableEarly(response)) return response;
+      void response.body?.cancel().catch(() => {});
+    } catch {
+      // A network failure then says nothing about now: ask again.
+    }
+  }
+  return f(path, { headers: { accept: "application/json" }, credentials: "same-origin" });
+}
+
 async function getJson(path: string, f: Fetch, marks = false): Promise<{ response: Response; body: unknown }> {
   let response: Response;
   try {
-    response = await f(path, { headers: { accept: "application/json" }, credentials: "same-origin" });
+    response = await send(path, f);
   } catch (cause) {
     throw networkError(cause);
   }

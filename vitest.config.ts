@@ -18,7 +18,17 @@ export default defineConfig(async () => ({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ADMIN_TOKEN: "workers-test-admin-token" } },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                ADMIN_TOKEN: "workers-test-admin-token",
+                // Plans small enough for test/workers/ingest-limits.test.ts to reach; no other test uses them.
+                PLAN_OVERRIDES: JSON.stringify({
+                  "test-rate": { spansPerSecond: 100, burstSpans: 200, spansPerMonth: 1_000_000 },
+                  "test-quota": { spansPerSecond: 100_000, burstSpans: 100_000, spansPerMonth: 300 },
+                }),
+              },
+            },
           }),
         ],
         test: { name: "workers", include: ["test/workers/**/*.test.ts"], setupFiles: ["test/workers/setup.ts"], testTimeout: 120_000 },

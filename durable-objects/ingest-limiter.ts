@@ -1,9 +1,326 @@
 /**
  * IngestLimiter: a tenant's ingest limits — spans per second with a burst, the plan's monthly
- * quota, each key's caps — enforced where its state lives, one object (or a few, for a tenant with
- * many shards) per tenant, so a tenant at its limit slows no other. Built by the limits work
- * (issue 9); see worker/limits/.
+ * quota, each key's rate and daily cap — enforced where their state lives: one object per tenant
+ * (`${tenantId}/limits/0`), asked once per OTLP request before anything is stored. Limits hold
+ * across isolates and locations because no Worker keeps any of this state, and a tenant at its
+ * limit slows no other because each tenant has its own object.
+ *
+ * One object is enough for every plan: it answers ~1,000 calls a second, and at the SDK's
+ * 512-span batches that is ~500,000 spans/s, past the largest plan's 200,000. (A flood of tiny
+ * requests past 1,000/s overloads only the flooding tenant's own object.) The name leaves room to
+ * spread a tenant over `/limits/1…` each holding its share of the rate, should a plan need it.
+ *
+ * Memory holds the truth; SQLite holds a copy written at most every PERSIST_INTERVAL_MS:
+ * - rates are token buckets in memory only. A restart refills them, which grants at most one
+ *   extra burst — cheaper than writing a bucket per request.
+ * - counts (the month's spans, each key's spans today, spans refused today by reason) are written
+ *   by an alarm set PERSIST_INTERVAL_MS after the first unwritten change. The alarm keeps the
+ *   object alive until it has run, so an idle object is evicted only with everything written; a
+ *   crash or deploy can lose at most the last interval's counts (a few seconds of spans).
+ * So a busy tenant costs ~3 rows and one alarm per 5 s, whatever its request rate, and an idle one
+ * nothing: no row per request.
+ *
+ * Refusing is cheap: every check is arithmetic on memory, and a refusal writes nothing before the
+ * next alarm.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { RejectedDay } from "../worker/limits/rejections";
+import { PERSIST_INTERVAL_MS, type Admission, type AdmitRequest, type KeyCaps, type LimiterReport, type Refusal } from "../worker/limits/protocol";
+import { fullBucket, refill, secondsUntil, take, type Bucket } from "../worker/limits/token-bucket";
 
-export class IngestLimiter extends DurableObject<Env> {}
+const DAY_MS = 86_400_000;
+/** Refusals are kept per day for the usage page's ranges; older days are deleted. */
+const REJECTED_DAYS_KEPT = 400;
+/** Months of totals kept: the current and the previous ones, for operators. */
+const MONTHS_KEPT = 13;
+
+interface KeyState {
+  bucket: Bucket | null;
+  /** Spans this key sent on `day` (the object's current UTC day). */
+  daySpans: number;
+  dirty: boolean;
+}
+
+type RejectedCounts = Omit<RejectedDay, "day">;
+
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const utcMonth = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+
+export class IngestLimiter extends DurableObject<Env> {
+  /** Time as this object sees it; tests drive it. */
+  clock: () => number = () => Date.now();
+
+  private tenantBucket: Bucket | null = null;
+  private month = "";
+  private monthSpans = 0;
+  private monthDirty = false;
+  private day = "";
+  private keys = new Map<string, KeyState>();
+  /** Refusals not yet written, by day: added to the stored rows when the alarm runs. */
+  private rejectedDelta = new Map<string, RejectedCounts>();
+  private alarmAt: number | null = null;
+  private stats = { requests: 0, alarms: 0, rowsWritten: 0 };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Synchronous SQL: the schema exists before any call runs, without blockConcurrencyWhile.
+    // Every table is keyed by what an upsert names, so a write is one row (no secondary index).
+    ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS month_spans (month TEXT PRIMARY KEY, spans INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS key_day_spans (key_id TEXT NOT NULL, day TEXT NOT NULL, spans INTEGER NOT NULL, PRIMARY KEY (key_id, day));
+      CREATE TABLE IF NOT EXISTS rejected_days (
+        day TEXT PRIMARY KEY,
+        spans_invalid INTEGER NOT NULL DEFAULT 0,
+        spans_over_limit INTEGER NOT NULL DEFAULT 0,
+        spans_over_quota INTEGER NOT NULL DEFAULT 0,
+        bytes_rejected INTEGER NOT NULL DEFAULT 0
+      );
+    `);
+  }
+
+  /** Allows the request (and counts it against every limit) or refuses it naming the limit. */
+  async admit(request: AdmitRequest): Promise<Admission> {
+    this.stats.requests++;
+    const now = this.clock();
+    this.rollOver(now);
+    const { key, spans } = request;
+    if (request.invalidSpans > 0) this.reject(now, "spansInvalid", request.invalidSpans, 0);
+    if (spans <= 0) {
+      await this.scheduleWrite(now);
+      return { allowed: true };
+    }
+
+    const keyState = key ? this.keyState(key.id, now) : undefined;
+    const refusal = this.check(request, now, keyState);
+    if (refusal) {
+      this.reject(now, refusal.limit === "tenant_rate" || refusal.limit === "key_rate" ? "spansOverLimit" : "spansOverQuota", spans, request.bytes);
+      await this.scheduleWrite(now);
+      return refusal;
+    }
+
+    if (this.tenantBucket) take(this.tenantBucket, spans);
+    if (keyState) {
+      if (keyState.bucket) take(keyState.bucket, spans);
+      keyState.daySpans += spans;
+      keyState.dirty = true;
+    }
+    this.monthSpans += spans;
+    this.monthDirty = true;
+    await this.scheduleWrite(now);
+    return { allowed: true };
+  }
+
+  /** Gives back an admitted request's spans: storage failed and the exporter will send them again. */
+  async refund(keyId: string | null, spans: number): Promise<void> {
+    const now = this.clock();
+    this.rollOver(now);
+    this.monthSpans = Math.max(0, this.monthSpans - spans);
+    this.monthDirty = true;
+    if (this.tenantBucket) this.tenantBucket.tokens += spans;
+    const keyState = keyId ? this.keys.get(keyId) : undefined;
+    if (keyState) {
+      keyState.daySpans = Math.max(0, keyState.daySpans - spans);
+      keyState.dirty = true;
+      if (keyState.bucket) keyState.bucket.tokens += spans;
+    }
+    await this.scheduleWrite(now);
+  }
+
+  /** Refusals per day from `from` to `to` (YYYY-MM-DD, inclusive), written and not yet written. */
+  async rejectedDays(from: string, to: string): Promise<RejectedDay[]> {
+    const byDay = new Map<string, RejectedDay>();
+    const rows = this.ctx.storage.sql.exec<{ day: string; spans_invalid: number; spans_over_limit: number; spans_over_quota: number; bytes_rejected: number }>(
+      "SELECT * FROM rejected_days WHERE day BETWEEN ? AND ? ORDER BY day",
+      from,
+      to,
+    );
+    for (const row of rows) {
+      byDay.set(row.day, { day: row.day, spansInvalid: row.spans_invalid, spansOverLimit: row.spans_over_limit, spansOverQuota: row.spans_over_quota, bytesRejected: row.bytes_rejected });
+    }
+    for (const [day, delta] of this.rejectedDelta) {
+      if (day < from || day > to) continue;
+      const total = byDay.get(day) ?? { day, spansInvalid: 0, spansOverLimit: 0, spansOverQuota: 0, bytesRejected: 0 };
+      total.spansInvalid += delta.spansInvalid;
+      total.spansOverLimit += delta.spansOverLimit;
+      total.spansOverQuota += delta.spansOverQuota;
+      total.bytesRejected += delta.bytesRejected;
+      byDay.set(day, total);
+    }
+    return [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
+  }
+
+  async report(): Promise<LimiterReport> {
+    const now = this.clock();
+    this.rollOver(now);
+    return {
+      month: this.month,
+      monthSpans: this.monthSpans,
+      day: this.day,
+      keys: [...this.keys].map(([id, state]) => ({ id, daySpans: state.daySpans })),
+      ...this.stats,
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    this.stats.alarms++;
+    this.alarmAt = null;
+    this.write(this.clock());
+  }
+
+  /** The first limit the request would break, most lasting first (a quota outlasts a rate). */
+  private check(request: AdmitRequest, now: number, keyState: KeyState | undefined): Refusal | null {
+    const { plan, key, spans } = request;
+    if (this.monthSpans + spans > plan.spansPerMonth) {
+      const resets = nextMonthStart(now);
+      if (spans > plan.spansPerMonth) {
+        return refuse("plan_monthly", 413, `a request of ${spans} spans is larger than the monthly quota of ${plan.spansPerMonth} spans of plan ${plan.name}; send smaller batches`, 0);
+      }
+      return refuse("plan_monthly", 429, `monthly quota of ${plan.spansPerMonth} spans of plan ${plan.name} reached; it resets ${new Date(resets).toISOString().slice(0, 10)} 00:00 UTC`, secondsTo(now, resets));
+    }
+    if (key && keyState && key.spansPerDay !== null && keyState.daySpans + spans > key.spansPerDay) {
+      if (spans > key.spansPerDay) {
+        return refuse("key_daily", 413, `a request of ${spans} spans is larger than key '${key.name}''s daily cap of ${key.spansPerDay} spans; send smaller batches`, 0);
+      }
+      return refuse("key_daily", 429, `key '${key.name}' daily cap of ${key.spansPerDay} spans reached; it resets at 00:00 UTC`, secondsTo(now, Math.floor(now / DAY_MS) * DAY_MS + DAY_MS));
+    }
+    this.tenantBucket ??= fullBucket(plan.burstSpans, now);
+    refill(this.tenantBucket, now, plan.spansPerSecond, plan.burstSpans);
+    const tenantWait = secondsUntil(this.tenantBucket, spans, plan.spansPerSecond, plan.burstSpans);
+    if (tenantWait > 0) {
+      return refuse("tenant_rate", 429, `tenant rate limit of ${plan.spansPerSecond} spans/s exceeded; retry after ${tenantWait} s`, tenantWait);
+    }
+    if (key && keyState && key.spansPerSecond !== null) {
+      const size = keyBurst(key, request.plan);
+      keyState.bucket ??= fullBucket(size, now);
+      refill(keyState.bucket, now, key.spansPerSecond, size);
+      const keyWait = secondsUntil(keyState.bucket, spans, key.spansPerSecond, size);
+      if (keyWait > 0) {
+        return refuse("key_rate", 429, `key '${key.name}' rate limit of ${key.spansPerSecond} spans/s exceeded; retry after ${keyWait} s`, keyWait);
+      }
+    } else if (keyState) {
+      // The cap was removed: a later cap starts from a full bucket.
+      keyState.bucket = null;
+    }
+    return null;
+  }
+
+  private keyState(keyId: string, now: number): KeyState {
+    let state = this.keys.get(keyId);
+    if (!state) {
+      // First sight of the key today in this object's life: continue the stored count.
+      const [row] = this.ctx.storage.sql.exec<{ spans: number }>("SELECT spans FROM key_day_spans WHERE key_id = ? AND day = ?", keyId, utcDay(now)).toArray();
+      state = { bucket: null, daySpans: row?.spans ?? 0, dirty: false };
+      this.keys.set(keyId, state);
+    }
+    return state;
+  }
+
+  /** At a new UTC day or month: write what the old one counted, then start the new from storage. */
+  private rollOver(now: number): void {
+    const day = utcDay(now);
+    const month = utcMonth(now);
+    if (day === this.day && month === this.month) return;
+    if (this.day) this.write(now);
+    if (month !== this.month) {
+      const [row] = this.ctx.storage.sql.exec<{ spans: number }>("SELECT spans FROM month_spans WHERE month = ?", month).toArray();
+      this.month = month;
+      this.monthSpans = row?.spans ?? 0;
+      this.monthDirty = false;
+    }
+    if (day !== this.day) {
+      // Buckets carry over; day counts start again (read back lazily per key).
+      const buckets = new Map([...this.keys].map(([id, state]) => [id, state.bucket] as const));
+      this.keys.clear();
+      this.day = day;
+      for (const [id, bucket] of buckets) {
+        if (bucket) this.keyState(id, now).bucket = bucket;
+      }
+    }
+  }
+
+  private reject(now: number, reason: keyof RejectedCounts, spans: number, bytes: number): void {
+    const day = utcDay(now);
+    const delta = this.rejectedDelta.get(day) ?? { spansInvalid: 0, spansOverLimit: 0, spansOverQuota: 0, bytesRejected: 0 };
+    delta[reason] += spans;
+    delta.bytesRejected += bytes;
+    this.rejectedDelta.set(day, delta);
+  }
+
+  private dirty(): boolean {
+    return this.monthDirty || this.rejectedDelta.size > 0 || [...this.keys.values()].some((k) => k.dirty);
+  }
+
+  /** One alarm per interval while anything is unwritten; none while nothing is. */
+  private async scheduleWrite(now: number): Promise<void> {
+    if (this.alarmAt !== null || !this.dirty()) return;
+    this.alarmAt = now + PERSIST_INTERVAL_MS;
+    await this.ctx.storage.setAlarm(this.alarmAt);
+  }
+
+  /** Writes every unwritten count in one transaction: one row per month, key and day touched. */
+  private write(now: number): void {
+    const sql = this.ctx.storage.sql;
+    let rows = 0;
+    this.ctx.storage.transactionSync(() => {
+      if (this.monthDirty && this.month) {
+        rows += sql.exec(
+          "INSERT INTO month_spans (month, spans) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET spans = excluded.spans",
+          this.month,
+          this.monthSpans,
+        ).rowsWritten;
+        this.monthDirty = false;
+      }
+      for (const [id, state] of this.keys) {
+        if (!state.dirty || !this.day) continue;
+        rows += sql.exec(
+          "INSERT INTO key_day_spans (key_id, day, spans) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spans = excluded.spans",
+          id,
+          this.day,
+          state.daySpans,
+        ).rowsWritten;
+        state.dirty = false;
+      }
+      // Refusals as deltas added in SQL: no need to read a day's row before counting into it.
+      for (const [day, d] of this.rejectedDelta) {
+        rows += sql.exec(
+          `INSERT INTO rejected_days (day, spans_invalid, spans_over_limit, spans_over_quota, bytes_rejected) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (day) DO UPDATE SET spans_invalid = spans_invalid + excluded.spans_invalid,
+             spans_over_limit = spans_over_limit + excluded.spans_over_limit,
+             spans_over_quota = spans_over_quota + excluded.spans_over_quota,
+             bytes_rejected = bytes_rejected + excluded.bytes_rejected`,
+          day,
+          d.spansInvalid,
+          d.spansOverLimit,
+          d.spansOverQuota,
+          d.bytesRejected,
+        ).rowsWritten;
+      }
+      this.rejectedDelta.clear();
+      // Old rows go as they age out; each DELETE writes only when something is that old.
+      const today = utcDay(now);
+      rows += sql.exec("DELETE FROM key_day_spans WHERE day < ?", today).rowsWritten;
+      rows += sql.exec("DELETE FROM rejected_days WHERE day < ?", utcDay(now - REJECTED_DAYS_KEPT * DAY_MS)).rowsWritten;
+      rows += sql.exec("DELETE FROM month_spans WHERE month < ?", utcMonth(Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() - MONTHS_KEPT, 1))).rowsWritten;
+    });
+    this.stats.rowsWritten += rows;
+  }
+}
+
+function refuse(limit: Refusal["limit"], status: 429 | 413, message: string, retryAfterSeconds: number): Refusal {
+  return { allowed: false, limit, status, message, retryAfterSeconds };
+}
+
+function nextMonthStart(now: number): number {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
+
+function secondsTo(now: number, at: number): number {
+  return Math.max(1, Math.ceil((at - now) / 1000));
+}
+
+/** A key's bucket holds as many seconds of its rate as the plan's bucket holds of the plan's. */
+function keyBurst(key: KeyCaps, plan: { spansPerSecond: number; burstSpans: number }): number {
+  const seconds = plan.burstSpans / plan.spansPerSecond;
+  return Math.max(1, Math.round((key.spansPerSecond ?? 0) * seconds));
+}

@@ -25,10 +25,22 @@ const KEY_CACHE_MAX = 1_000;
 /** `last_used_at` is a hint for humans ("used 3 min ago"); rows written are billed, so write rarely. */
 const TOUCH_INTERVAL_MS = 5 * 60_000;
 
+/** Caps a key's owner set to protect their budget (worker/limits/); null: none. */
+export interface KeyLimits {
+  spansPerSecond: number | null;
+  spansPerDay: number | null;
+}
+
+export const NO_LIMITS: KeyLimits = Object.freeze({ spansPerSecond: null, spansPerDay: null });
+
 export interface KeyRecord {
   id: string;
   tenantId: string;
+  /** For limit messages ("key 'ci' daily cap …"). */
+  name: string;
   scopes: readonly Scope[];
+  /** Read with the key, so the hot ingest path gets its caps from the same cached lookup. */
+  limits: KeyLimits;
 }
 
 export interface KeyListing {
@@ -39,6 +51,7 @@ export interface KeyListing {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  limits: KeyLimits;
 }
 
 export function generateKey(): { key: string; prefix: string } {
@@ -57,7 +70,7 @@ export function parseScopes(json: string): Scope[] {
 }
 
 /** A new key's row (insert it with `insertKey`, or in a batch) and the secret to show once. */
-export async function newKeyRow(tenantId: string, name: string, scopes: readonly Scope[], now = Date.now()) {
+export async function newKeyRow(tenantId: string, name: string, scopes: readonly Scope[], now = Date.now(), limits: KeyLimits = NO_LIMITS) {
   const { key, prefix } = generateKey();
   const row = {
     id: newId("key"),
@@ -67,31 +80,57 @@ export async function newKeyRow(tenantId: string, name: string, scopes: readonly
     keyHash: await sha256Hex(key),
     scopes: JSON.stringify(scopes),
     createdAt: now,
+    spansPerSecond: limits.spansPerSecond,
+    spansPerDay: limits.spansPerDay,
   } satisfies typeof apiKeys.$inferInsert;
   return { row, key };
 }
 
-export async function createKey(db: D1Database, tenantId: string, name: string, scopes: readonly Scope[]) {
-  const { row, key } = await newKeyRow(tenantId, name, scopes);
+export async function createKey(db: D1Database, tenantId: string, name: string, scopes: readonly Scope[], limits: KeyLimits = NO_LIMITS) {
+  const { row, key } = await newKeyRow(tenantId, name, scopes, Date.now(), limits);
   await drizzle(db).insert(apiKeys).values(row);
-  return { id: row.id, name, prefix: row.prefix, scopes: [...scopes], createdAt: row.createdAt, key };
+  return { id: row.id, name, prefix: row.prefix, scopes: [...scopes], createdAt: row.createdAt, limits: { ...limits }, key };
+}
+
+/**
+ * Changes some of a key's caps (a null removes one). Returns the key's listing, or null when the
+ * tenant has no such key. This isolate applies the change at once; others within KEY_CACHE_TTL_MS.
+ */
+export async function updateKeyLimits(db: D1Database, tenantId: string, keyId: string, change: Partial<KeyLimits>): Promise<KeyListing | null> {
+  const set: Partial<KeyLimits> = {};
+  if (change.spansPerSecond !== undefined) set.spansPerSecond = change.spansPerSecond;
+  if (change.spansPerDay !== undefined) set.spansPerDay = change.spansPerDay;
+  const where = and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId));
+  const rows =
+    Object.keys(set).length > 0
+      ? await drizzle(db).update(apiKeys).set(set).where(where).returning()
+      : await drizzle(db).select().from(apiKeys).where(where).limit(1);
+  const row = rows[0];
+  if (!row) return null;
+  keyCache.delete(row.keyHash);
+  return listingOf(row);
+}
+
+function listingOf(row: typeof apiKeys.$inferSelect): KeyListing {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: parseScopes(row.scopes),
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+    limits: { spansPerSecond: row.spansPerSecond, spansPerDay: row.spansPerDay },
+  };
 }
 
 export async function listKeys(db: D1Database, tenantId: string): Promise<KeyListing[]> {
   const rows = await drizzle(db)
-    .select({
-      id: apiKeys.id,
-      name: apiKeys.name,
-      prefix: apiKeys.prefix,
-      scopes: apiKeys.scopes,
-      createdAt: apiKeys.createdAt,
-      lastUsedAt: apiKeys.lastUsedAt,
-      revokedAt: apiKeys.revokedAt,
-    })
+    .select()
     .from(apiKeys)
     .where(eq(apiKeys.tenantId, tenantId))
     .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
-  return rows.map((row) => ({ ...row, scopes: parseScopes(row.scopes) }));
+  return rows.map(listingOf);
 }
 
 /**
@@ -144,13 +183,27 @@ export async function findKey(db: D1Database, key: string, now = Date.now()): Pr
 
 async function lookup(db: D1Database, keyHash: string): Promise<KeyRecord | null> {
   const rows = await drizzle(db)
-    .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, scopes: apiKeys.scopes, revokedAt: apiKeys.revokedAt })
+    .select({
+      id: apiKeys.id,
+      tenantId: apiKeys.tenantId,
+      name: apiKeys.name,
+      scopes: apiKeys.scopes,
+      revokedAt: apiKeys.revokedAt,
+      spansPerSecond: apiKeys.spansPerSecond,
+      spansPerDay: apiKeys.spansPerDay,
+    })
     .from(apiKeys)
     .where(eq(apiKeys.keyHash, keyHash))
     .limit(1);
   const row = rows[0];
   if (!row || row.revokedAt !== null) return null;
-  return { id: row.id, tenantId: row.tenantId, scopes: parseScopes(row.scopes) };
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    name: row.name,
+    scopes: parseScopes(row.scopes),
+    limits: { spansPerSecond: row.spansPerSecond, spansPerDay: row.spansPerDay },
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import { BadRequest } from "../errors";
-import { SCOPES, type Scope } from "./api-keys";
+import { SCOPES, type KeyLimits, type Scope } from "./api-keys";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -82,4 +82,32 @@ export function scopesField(body: JsonObject): Scope[] {
     }
   }
   return SCOPES.filter((s) => value.includes(s));
+}
+
+/** The largest cap accepted: past any plan, so a typo of extra zeros is still refused. */
+export const MAX_KEY_CAP = { spansPerSecond: 10_000_000, spansPerDay: 1_000_000_000_000 } as const;
+
+/**
+ * A key's `limits` object: `{spansPerSecond?, spansPerDay?}`, each a whole number ≥ 1 or null
+ * (no cap). Returns only the fields present, so PATCH changes just those; `limits: null` clears both.
+ */
+export function keyLimitsField(body: JsonObject): Partial<KeyLimits> {
+  const value = body.limits;
+  if (value === undefined) return {};
+  if (value === null) return { spansPerSecond: null, spansPerDay: null };
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new BadRequest("limits must be an object like {\"spansPerSecond\": 500, \"spansPerDay\": 1000000}", "limits");
+  }
+  const limits: Partial<KeyLimits> = {};
+  for (const [name, cap] of Object.entries(value as JsonObject)) {
+    if (name !== "spansPerSecond" && name !== "spansPerDay") {
+      throw new BadRequest(`limits has no field "${name.slice(0, 40)}": use spansPerSecond and spansPerDay`, `limits.${name.slice(0, 40)}`);
+    }
+    const max = MAX_KEY_CAP[name];
+    if (cap !== null && (typeof cap !== "number" || !Number.isInteger(cap) || cap < 1 || cap > max)) {
+      throw new BadRequest(`limits.${name} must be a whole number from 1 to ${max}, or null for no cap`, `limits.${name}`);
+    }
+    limits[name] = cap;
+  }
+  return limits;
 }

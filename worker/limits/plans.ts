@@ -22,7 +22,41 @@ export const PLANS: Readonly<Record<string, Plan>> = Object.freeze({
 
 export const DEFAULT_PLAN = "free";
 
-/** The plan named `name`, or the default plan for a name no longer configured. */
-export function planOf(name: string | undefined): Plan {
-  return (name !== undefined && PLANS[name]) || (PLANS[DEFAULT_PLAN] as Plan);
+/**
+ * The plan named `name`, or the default plan for a name no longer configured. `overrides` (the
+ * PLAN_OVERRIDES var, JSON `{name: {spansPerSecond, burstSpans, spansPerMonth}}`) adds or replaces
+ * plans: tests and benchmarks use it for plans small enough to reach; production leaves it empty.
+ */
+export function planOf(name: string | undefined, overrides?: string): Plan {
+  const extra = overrides ? parsedOverrides(overrides) : undefined;
+  return (name !== undefined && (extra?.[name] ?? PLANS[name])) || (PLANS[DEFAULT_PLAN] as Plan);
+}
+
+/** Whether a plan of this name exists (with the overrides), so an operator cannot set a typo. */
+export function isPlan(name: string, overrides?: string): boolean {
+  return (overrides ? parsedOverrides(overrides)[name] : undefined) !== undefined || PLANS[name] !== undefined;
+}
+
+/** Parsed once per isolate per distinct text; entries whose numbers are not positive integers are ignored. */
+let memo: { text: string; plans: Record<string, Plan> } | undefined;
+function parsedOverrides(text: string): Record<string, Plan> {
+  if (memo?.text === text) return memo.plans;
+  const plans: Record<string, Plan> = {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  if (parsed && typeof parsed === "object") {
+    for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+      const v = value as Partial<Plan> | null;
+      const ok = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n > 0;
+      if (v && ok(v.spansPerSecond) && ok(v.burstSpans) && ok(v.spansPerMonth)) {
+        plans[name] = { name, spansPerSecond: v.spansPerSecond, burstSpans: v.burstSpans, spansPerMonth: v.spansPerMonth };
+      }
+    }
+  }
+  memo = { text, plans };
+  return plans;
 }

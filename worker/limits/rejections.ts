@@ -4,6 +4,7 @@
  * are enforced and read by the usage route.
  */
 import type { TenantConfig } from "../storage/tenant-directory";
+import { limiterStub } from "./protocol";
 
 export interface RejectedDay {
   /** UTC day, YYYY-MM-DD. */
@@ -20,9 +21,6 @@ export interface RejectedDay {
 
 /** The tenant's rejections on each day from `from` to `to` (inclusive, YYYY-MM-DD), days with none left out. */
 export async function rejectedUsage(env: Env, config: TenantConfig, from: string, to: string): Promise<RejectedDay[]> {
-  void env;
-  void config;
-  void from;
-  void to;
-  return [];
+  // The limiter adds what it has counted but not yet written, so a refusal shows at once.
+  return limiterStub(env, config.tenantId).rejectedDays(from, to);
 }

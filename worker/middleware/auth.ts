@@ -7,13 +7,14 @@
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { findKey, touchKey, type Scope } from "../accounts/api-keys";
+import { findKey, touchKey, type KeyLimits, type Scope } from "../accounts/api-keys";
 import { findSession, readSessionCookie } from "../accounts/sessions";
 import { Forbidden, Unauthorized } from "../errors";
 import { tenantConfig, type TenantConfig } from "../storage/tenant-directory";
 
 export type Principal =
-  | { kind: "key"; keyId: string; scopes: readonly Scope[] }
+  /** A key's name and caps come from the same cached lookup as the key, so ingest reads no more. */
+  | { kind: "key"; keyId: string; keyName: string; scopes: readonly Scope[]; limits: KeyLimits }
   | { kind: "session"; userId: string };
 
 declare module "hono" {
@@ -63,7 +64,7 @@ async function authenticateKey(c: Context<AuthEnv>, key: string, scope: Scope): 
   if (!record) throw new Unauthorized("invalid or revoked API key");
   if (!record.scopes.includes(scope)) throw new Forbidden(`this API key lacks the "${scope}" scope`);
   await setTenant(c, record.tenantId);
-  c.set("principal", { kind: "key", keyId: record.id, scopes: record.scopes });
+  c.set("principal", { kind: "key", keyId: record.id, keyName: record.name, scopes: record.scopes, limits: record.limits });
   const touch = touchKey(c.env.DB, record.id);
   if (touch) c.executionCtx.waitUntil(touch);
 }

@@ -1,12 +1,14 @@
 /**
  * OTLP/HTTP trace ingest: `POST /v1/traces`, protobuf or JSON, optionally gzip. Answers follow the
  * OTLP spec: the request's encoding, 200 with partial success for invalid spans, google.rpc.Status
- * bodies for errors, and only retryable statuses (503) for our own failures.
+ * bodies for errors, and only retryable statuses (503) for our own failures. Over a rate limit or
+ * quota (worker/limits/) it answers 429 with Retry-After and a message naming the limit.
  */
 import { Hono } from "hono";
 import { HttpError, UnsupportedMediaType } from "../errors";
 import { readCappedBody } from "../ingest/body";
 import { dispatchScan } from "../ingest/dispatch";
+import { admitIngest } from "../limits/admit";
 import { requireApiKey } from "../middleware/auth";
 import { decodeJsonRequest } from "../otlp/json-decode";
 import { UndecodableBody } from "../otlp/decoded";
@@ -53,8 +55,16 @@ otlpRoutes.post("/v1/traces", requireApiKey("ingest"), async (c) => {
     scan = scanExportRequest(body);
     ({ rejectedSpans, errorMessage } = scan);
   }
+  // Limits before storage: a refused request writes nothing (the limiter counts it, by reason).
+  const refund = await admitIngest(c.env, c.get("tenant"), c.get("principal"), { spans: scan.spanCount, bytes: body.byteLength, invalidSpans: rejectedSpans });
   if (scan.spanCount > 0) {
-    const stored = await dispatchScan(c.env, c.get("tenant"), scan);
+    let stored;
+    try {
+      stored = await dispatchScan(c.env, c.get("tenant"), scan);
+    } catch (error) {
+      await refund();
+      throw error;
+    }
     if (stored.refusedSpans > 0) {
       rejectedSpans += stored.refusedSpans;
       errorMessage = [errorMessage, stored.refusedMessage].filter(Boolean).join("; ");

@@ -92,3 +92,10 @@ export async function setShardCount(db: D1Database, config: TenantConfig, count:
   forgetTenant(config.tenantId);
   return { ...config, shardCounts: counts };
 }
+
+/** Moves the tenant to another plan; false when it does not exist. This isolate sees it at once. */
+export async function setPlan(db: D1Database, tenantId: string, plan: string): Promise<boolean> {
+  const rows = await drizzle(db).update(tenants).set({ plan }).where(eq(tenants.id, tenantId)).returning({ id: tenants.id });
+  forgetTenant(tenantId);
+  return rows.length > 0;
+}

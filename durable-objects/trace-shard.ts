@@ -43,9 +43,9 @@ import { aggregateByBucket, MINUTE_MS } from "../worker/metrics/aggregate";
 import { linkedTraceOf, pairWithHeld, PAIRING_WINDOW_MS, type HeldSpan } from "../worker/metrics/pairing";
 import type { GraphSpan } from "../worker/model/service-graph";
 import { shardOf } from "../worker/storage/shard-routing";
-import { KEEP_ALL } from "../worker/sampling/tail-policy";
 import { ShardStore } from "./shard/store";
 import { DayTally, USAGE_DAYS_KEPT } from "./shard/usage-days";
+import { TailSampling } from "./shard/tail-sampling";
 
 const DAY_MS = 86_400_000;
 /** A trace still receiving spans after this long is written anyway; later spans add a segment. */
@@ -85,6 +85,8 @@ export class TraceShard extends DurableObject<Env> {
   readonly store: ShardStore;
   private tenantId: string | undefined;
   private retentionDays = 30;
+  /** The tenant's tail policy, as last told, and the memory of rule-kept traces (shard/tail-sampling.ts). */
+  private readonly tail: TailSampling;
   /** The tenant's shard count as last told: where a linked consumer's producer lives. */
   private shardCount: number | null = null;
   private destroying = false;
@@ -115,14 +117,17 @@ export class TraceShard extends DurableObject<Env> {
     this.shard = Number(name.slice(slash + 1)) || 0;
     this.store = new ShardStore(this.sql, env.TRACES, ctx.storage, `${name.slice(0, slash)}/${this.shard}/`);
     this.usage = emptyUsage(this.clock());
+    this.tail = new TailSampling(this.sql);
     void ctx.blockConcurrencyWhile(async () => {
       createSchema(this.sql);
-      for (const { key, value } of this.sql.all<{ key: string; value: string }>("SELECT key, value FROM meta")) {
+      const meta = new Map(this.sql.all<{ key: string; value: string }>("SELECT key, value FROM meta").map((row) => [row.key, row.value]));
+      for (const [key, value] of meta) {
         if (key === "tenant") this.tenantId = value;
         if (key === "retention") this.retentionDays = Number(value) || this.retentionDays;
         if (key === "shards") this.shardCount = Number(value) || null;
         if (key === "destroying") this.destroying = true;
       }
+      this.tail.load(meta.get("tail"), meta.get("tail_kept"));
       const now = this.clock();
       this.store.pending.load(now);
       // Blocks whose write a crash interrupted: their objects (if any) are deleted, never leaked.
@@ -256,7 +261,8 @@ export class TraceShard extends DurableObject<Env> {
 
   /** Linked consumers another shard flushed, to pair here with their producers (worker/metrics/pairing.ts). */
   async holdForPairing(config: ShardConfig, spans: GraphSpan[]): Promise<void> {
-    await this.admit(config, true);
+    // A peer shard's tail policy may be older than the one the Worker last gave this shard: keep ours.
+    await this.admit({ ...config, tail: this.tail.current }, true);
     const now = this.clock();
     // Paired at once with the producers held here; the rest wait with them.
     this.recordMetricsAlone(spans.map((span) => ({ span, until: now + PAIRING_WINDOW_MS })), now);
@@ -463,6 +469,10 @@ export class TraceShard extends DurableObject<Env> {
     // Every span's service-graph facts, read in the digest's pass: the metrics come from what the
     // flush holds anyway, never from R2.
     const graph: GraphSpan[] = [];
+    // Tail sampling decides on the digest, after the trace's spans joined `graph`: a dropped trace
+    // still counts in the metrics. Keep-all (the default) skips deciding.
+    const sampling = !this.tail.keepsAll;
+    const dropped = { tracesDropped: 0, spansDropped: 0, bytesDropped: 0 };
     let i = 0;
     for (const [traceId, parts] of flushed) {
       if (++i % 100 === 0) await yieldToEventLoop();
@@ -470,7 +480,14 @@ export class TraceShard extends DurableObject<Env> {
       // One slice of one request holds each span once: only traces pieced together from several
       // requests (where an exporter's retry may repeat spans) need the duplicate pass.
       const trace = parts.length === 1 ? digestOnly(traceId, bytes, graph) : prepareTrace(traceId, bytes, graph);
-      if (trace) builder.add(trace);
+      if (!trace) continue;
+      if (sampling && !this.tail.keep(trace.digest, now)) {
+        dropped.tracesDropped++;
+        dropped.spansDropped += trace.digest.spanCount;
+        dropped.bytesDropped += trace.bytes.byteLength;
+        continue;
+      }
+      builder.add(trace);
     }
     const block = builder.traceCount > 0 ? builder.finish() : null;
     let blockId: number | null = null;
@@ -489,6 +506,10 @@ export class TraceShard extends DurableObject<Env> {
       const tally = new DayTally();
       const { forward, rows } = this.recordMetrics(graph, now);
       tally.add(utcDay(now), { metricRowsWritten: rows });
+      if (sampling) {
+        this.tail.save(now);
+        if (dropped.tracesDropped > 0) tally.add(utcDay(now), dropped);
+      }
       if (block && blockId !== null) {
         this.store.manifest.commit(blockId, block);
         this.store.ids.addRun(block.members.map((m) => ({ ...m, block: blockId as number })), now);
@@ -559,7 +580,7 @@ export class TraceShard extends DurableObject<Env> {
   /** Hands linked consumers to the shards of their producers' traces, where they pair. */
   private async forwardHeld(forward: Map<number, GraphSpan[]>): Promise<void> {
     if (forward.size === 0 || this.tenantId === undefined) return;
-    const config: ShardConfig = { tenantId: this.tenantId, retentionDays: this.retentionDays, shards: this.shardCount ?? 1, tail: KEEP_ALL };
+    const config: ShardConfig = { tenantId: this.tenantId, retentionDays: this.retentionDays, shards: this.shardCount ?? 1, tail: this.tail.current };
     await Promise.all(
       [...forward].map(async ([shard, spans]) => {
         try {
@@ -677,6 +698,7 @@ export class TraceShard extends DurableObject<Env> {
       this.shardCount = config.shards;
       this.sql.run("INSERT INTO meta (key, value) VALUES ('shards', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(config.shards));
     }
+    this.tail.set(config.tail, this.tenantId !== undefined);
     if (config.retentionDays !== this.retentionDays && Number.isInteger(config.retentionDays) && config.retentionDays > 0) {
       this.retentionDays = config.retentionDays;
       if (this.tenantId !== undefined) {

@@ -38,6 +38,14 @@ export interface UsageDay {
   bytesAppended: number;
   /** Spans refused because their trace reached its size cap. */
   spansRefused: number;
+  /**
+   * Completed traces the tenant's tail policy did not keep (worker/sampling/tail-decision.ts),
+   * counted on the day of the flush that dropped them: their spans and their OTLP bytes, which
+   * were never written to R2. They were counted in the graph and RED metrics all the same.
+   */
+  tracesDropped: number;
+  spansDropped: number;
+  bytesDropped: number;
   objectRowsWritten: number;
   /** Of those, rows written for RED metrics and the service graph (buckets, held message spans). */
   metricRowsWritten: number;
@@ -101,6 +109,9 @@ export function emptyDay(day: string): UsageDay {
     spansAppended: 0,
     bytesAppended: 0,
     spansRefused: 0,
+    tracesDropped: 0,
+    spansDropped: 0,
+    bytesDropped: 0,
     objectRowsWritten: 0,
     metricRowsWritten: 0,
     r2Puts: 0,
@@ -213,4 +224,85 @@ export function costPerMillionSpans(days: UsageDay[], stored: StoredNow, workerR
   };
   const aggregation = sum("metricRowsWritten") * PRICES.rowWritten * scale + parts.metricStorage;
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0), aggregation };
+}
+
+// ── A tenant's usage as GET /api/usage answers it ────────────────────────────────────────────
+
+/** Spans refused at ingest on a day, by reason (counted by worker/limits, never by the shards). */
+export interface RejectedCounts {
+  /** Malformed (OTLP partial success, or a refused body). */
+  spansInvalid: number;
+  /** Over the tenant's or a key's rate. */
+  spansOverLimit: number;
+  /** Over a key's daily cap or the plan's monthly quota. */
+  spansOverQuota: number;
+  bytesRejected: number;
+}
+
+/** One UTC day of a tenant: what its shards counted, and what ingest refused. */
+export type TenantDay = UsageDay & RejectedCounts;
+
+export interface Quota {
+  plan: string;
+  spansPerMonth: number;
+  /** Spans accepted in the current UTC month, over all its days so far. */
+  usedThisMonth: number;
+  /** "YYYY-MM", UTC. */
+  month: string;
+}
+
+/** GET /api/usage's answer. */
+export interface UsageAnswer {
+  from: string;
+  to: string;
+  /** Every day from `from` to `to`, oldest first, days with nothing counted as zeros. */
+  days: TenantDay[];
+  quota: Quota;
+  /** Since the tenant's objects last started (in memory, not per day). */
+  usage: StorageUsage;
+  openTraces: number;
+  stored: StoredNow;
+}
+
+/** The longest range one request may ask for, in days (a year, leap years included). */
+export const MAX_USAGE_DAYS = 366;
+
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether `value` is a real UTC day as YYYY-MM-DD (not 2026-02-30). */
+export function isDay(value: string): boolean {
+  if (!DAY_PATTERN.test(value)) return false;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && utcDay(ms) === value;
+}
+
+/** The days from `from` to `to`, inclusive. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let ms = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); ms <= end; ms += 86_400_000) days.push(utcDay(ms));
+  return days;
+}
+
+export function emptyRejected(): RejectedCounts {
+  return { spansInvalid: 0, spansOverLimit: 0, spansOverQuota: 0, bytesRejected: 0 };
+}
+
+/**
+ * Every day of [from, to] with the shards' counts (summed over shards) and ingest's rejections
+ * (`rejected` as worker/limits/rejections.ts reports them: one entry a day with any).
+ */
+export function tenantDays(from: string, to: string, shardDays: UsageDay[][], rejected: Array<RejectedCounts & { day: string }>): TenantDay[] {
+  const counted = new Map(mergeDays(shardDays).map((d) => [d.day, d]));
+  const refused = new Map<string, RejectedCounts>();
+  for (const { day, spansInvalid, spansOverLimit, spansOverQuota, bytesRejected } of rejected) {
+    const into = refused.get(day) ?? emptyRejected();
+    refused.set(day, { spansInvalid: into.spansInvalid + spansInvalid, spansOverLimit: into.spansOverLimit + spansOverLimit, spansOverQuota: into.spansOverQuota + spansOverQuota, bytesRejected: into.bytesRejected + bytesRejected });
+  }
+  return daysBetween(from, to).map((day) => ({ ...(counted.get(day) ?? emptyDay(day)), ...(refused.get(day) ?? emptyRejected()) }));
+}
+
+/** Spans accepted in the UTC month of `today`, up to and including it. */
+export function acceptedThisMonth(days: UsageDay[], today: string): number {
+  const month = today.slice(0, 7);
+  return days.reduce((n, d) => (d.day.slice(0, 7) === month && d.day <= today ? n + d.spansAppended : n), 0);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { costPerMillionSpans, emptyDay, emptyStored, PRICES } from "./usage";
+import { acceptedThisMonth, costPerMillionSpans, daysBetween, emptyDay, emptyRejected, emptyStored, isDay, PRICES, tenantDays } from "./usage";
 
 describe("costPerMillionSpans", () => {
   const day = { ...emptyDay("2026-11-27"), spansAppended: 500_000, appends: 1_000, objectRowsWritten: 4_000, metricRowsWritten: 1_500, r2Puts: 50 };
@@ -27,5 +27,37 @@ describe("costPerMillionSpans", () => {
     const cost = costPerMillionSpans([emptyDay("2026-11-27")], emptyStored(), 0, 1);
     expect(cost.total).toBe(0);
     expect(cost.aggregation).toBe(0);
+  });
+});
+
+describe("a tenant's days", () => {
+  it("accepts real days only", () => {
+    expect(isDay("2026-11-27")).toBe(true);
+    expect(isDay("2028-02-29")).toBe(true);
+    for (const bad of ["2026-02-30", "2026-13-01", "2026-1-01", "20261127", "", "2026-11-27T00:00:00Z"]) expect(isDay(bad)).toBe(false);
+  });
+
+  it("lists every day of a range, across a month's and a year's end", () => {
+    expect(daysBetween("2026-12-30", "2027-01-02")).toEqual(["2026-12-30", "2026-12-31", "2027-01-01", "2027-01-02"]);
+    expect(daysBetween("2026-11-27", "2026-11-27")).toEqual(["2026-11-27"]);
+  });
+
+  it("sums the shards' days and the rejections by day, with zeros for days with neither", () => {
+    const a = [{ ...emptyDay("2026-11-25"), spansAppended: 10, spansDropped: 4 }];
+    const b = [{ ...emptyDay("2026-11-25"), spansAppended: 5, tracesDropped: 1 }, { ...emptyDay("2026-11-27"), spansAppended: 7 }];
+    const rejected = [{ day: "2026-11-26", ...emptyRejected(), spansInvalid: 2, spansOverQuota: 3, bytesRejected: 100 }];
+    const days = tenantDays("2026-11-24", "2026-11-27", [a, b], rejected);
+    expect(days.map((d) => [d.day, d.spansAppended, d.spansDropped, d.tracesDropped, d.spansInvalid, d.spansOverQuota])).toEqual([
+      ["2026-11-24", 0, 0, 0, 0, 0],
+      ["2026-11-25", 15, 4, 1, 0, 0],
+      ["2026-11-26", 0, 0, 0, 2, 3],
+      ["2026-11-27", 7, 0, 0, 0, 0],
+    ]);
+  });
+
+  it("counts the quota's use over the current UTC month up to today", () => {
+    const days = [{ ...emptyDay("2026-10-31"), spansAppended: 100 }, { ...emptyDay("2026-11-01"), spansAppended: 5 }, { ...emptyDay("2026-11-27"), spansAppended: 7 }];
+    expect(acceptedThisMonth(days, "2026-11-27")).toBe(12);
+    expect(acceptedThisMonth(days, "2026-12-01")).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import type {
   ApiKeyListing,
   CreatedApiKey,
   JaegerResponse,
+  KeyLimits,
   Scope,
   SignupResult,
   TenantSettings,
@@ -91,7 +92,9 @@ export const api = {
   },
 
   listKeys: async (options: RequestOptions = {}) => (await request<{ keys: ApiKeyListing[] }>("GET", "/api/keys", options)).keys,
-  createKey: (input: { name: string; scopes: Scope[] }) => request<CreatedApiKey>("POST", "/api/keys", { body: input }),
+  createKey: (input: { name: string; scopes: Scope[]; limits?: Partial<KeyLimits> }) => request<CreatedApiKey>("POST", "/api/keys", { body: input }),
+  /** Changes the caps named (null removes one); answers the key as listed. */
+  updateKeyLimits: (id: string, limits: Partial<KeyLimits>) => request<ApiKeyListing>("PATCH", `/api/keys/${encodeURIComponent(id)}`, { body: { limits } }),
   revokeKey: (id: string) => request<null>("DELETE", `/api/keys/${encodeURIComponent(id)}`),
 
   usage: (options: RequestOptions = {}) => request<UsageReport>("GET", "/api/usage", options),

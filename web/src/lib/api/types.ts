@@ -25,6 +25,12 @@ export interface Account {
 export const SCOPES = ["ingest", "read"] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** Caps a key's owner sets to protect their budget; null: none. Over one, ingest answers 429. */
+export interface KeyLimits {
+  spansPerSecond: number | null;
+  spansPerDay: number | null;
+}
+
 /** A key as listed: never the secret, only its display prefix. Times are ms since the epoch. */
 export interface ApiKeyListing {
   id: string;
@@ -34,6 +40,7 @@ export interface ApiKeyListing {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  limits: KeyLimits;
 }
 
 /** A key just created: the only time its secret `key` is ever shown. */
@@ -43,6 +50,7 @@ export interface CreatedApiKey {
   prefix: string;
   scopes: Scope[];
   createdAt: number;
+  limits: KeyLimits;
   key: string;
 }
 

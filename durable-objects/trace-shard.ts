@@ -160,7 +160,13 @@ export class TraceShard extends DurableObject<Env> {
         }
       });
     }
-    if (refusedSpans > 0) this.store.noteUnrecorded(this.clock(), { spansRefused: refusedSpans });
+    // With the spans the Worker refused as too large (ShardPart.oversizedSpans), written at once:
+    // a row for a request with refusals (rare), so the count survives a restart before the next flush.
+    const refusedHere = refusedSpans + (part.oversizedSpans ?? 0);
+    if (refusedHere > 0) {
+      // (The day row counts its own write.)
+      this.store.transaction(() => this.store.recordUsage(this.clock(), { spansRefused: refusedHere }));
+    }
     return {
       refusedSpans,
       refusedMessage: refusedSpans ? `${refusedSpans} spans refused: their trace reached its size limit of ${MAX_TRACE_BYTES} bytes` : "",

@@ -13,8 +13,8 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { inShare } from "../../worker/sampling/tail-decision";
-import { forgetTenant, tenantConfig } from "../../worker/storage/tenant-directory";
-import { rejectedUsage } from "../../worker/limits/rejections";
+import { forgetTenant } from "../../worker/storage/tenant-directory";
+import { MAX_SPAN_BYTES } from "../../worker/storage/shard-protocol";
 import type { TailPolicy } from "../../worker/sampling/tail-policy";
 import type { UsageAnswer } from "../../worker/storage/usage";
 import { makeRequest, makeSpan, type JsonObject } from "../support/otlp-builders";
@@ -217,27 +217,33 @@ describe("the default policy", () => {
 });
 
 describe("GET /api/usage", () => {
-  it("adds up to what was sent, by reason: accepted, refused as invalid, dropped", async () => {
+  it("adds up to what was sent, by reason: accepted, invalid, too large, dropped", async () => {
     const { tenant, clock } = await tenantWithPolicy({ ...POLICY, keepErrors: false, slowerThanMs: null, slowerThan: [], keepPercent: 0 });
     const traces = Array.from({ length: 50 }, (_, i) => ({ traceId: traceIdOf(0x9_0000 + i), at: T0 + i }));
     const accepted = await send(tenant, traces);
-    // Two spans with a malformed trace id: refused through OTLP partial success.
+    // Two spans with a malformed trace id: refused through OTLP partial success, counted by the limiter.
     const bad = [makeSpan({ traceId: "not-hex", spanId: nextSpanId() }), makeSpan({ traceId: "", spanId: nextSpanId() })];
-    const answer = await ingestJson(tenant, makeRequest(bad, resource("api")));
-    expect(answer.status).toBe(200);
-    expect((answer.body.partialSuccess as { rejectedSpans?: string | number } | undefined)?.rejectedSpans).toBe("2");
+    const invalid = await ingestJson(tenant, makeRequest(bad, resource("api")));
+    expect(invalid.status).toBe(200);
+    expect((invalid.body.partialSuccess as { rejectedSpans?: string } | undefined)?.rejectedSpans).toBe("2");
+    // A span larger than a row can hold: refused by the Worker, counted by a shard.
+    const huge = makeSpan({ traceId: traceIdOf(0x9_1000), spanId: nextSpanId(), attributes: [{ key: "blob", value: { stringValue: "x".repeat(MAX_SPAN_BYTES + 10) } }] });
+    const tooLarge = await ingest(tenant, makeRequest([huge], resource("api")));
+    expect(tooLarge.status).toBe(200);
     await flush(tenant, clock);
+
+    // The shard's days follow its driven clock, years ahead; the limiter counts by today.
     const body = await usage(tenant);
     expect(total(body, "spansAppended")).toBe(accepted);
     expect(total(body, "spansDropped")).toBe(accepted);
     expect(total(body, "tracesDropped")).toBe(traces.length);
-    // Refusals come from the limits' counts, merged day by day.
-    const config = await tenantConfig(env.DB, tenant.tenantId);
-    if (!config) throw new Error("tenant vanished");
-    const refused = await rejectedUsage(env, config, body.from, body.to);
-    expect(total(body, "spansInvalid")).toBe(refused.reduce((n, d) => n + d.spansInvalid, 0));
-    // Stored: nothing — every trace was dropped, so no block was written.
+    expect(total(body, "spansRefused")).toBe(1);
+    // Every trace dropped: no block was written.
     expect(body.stored.blocks).toBe(0);
+    const today = day(Date.now());
+    const { body: now } = await getJson<UsageAnswer>(tenant, `/api/usage?from=${today}&to=${today}`);
+    expect(now.days).toHaveLength(1);
+    expect(now.days[0]).toMatchObject({ day: today, spansInvalid: 2, spansOverLimit: 0, spansOverQuota: 0 });
   });
 
   it("answers every day of the range, the plan's quota and this month's use", async () => {

@@ -21,9 +21,10 @@ export interface DispatchResult {
 export async function dispatchScan(env: Env, config: TenantConfig, scan: ScannedRequest): Promise<DispatchResult> {
   const byTrace = new Map<string, SpanRef[]>();
   let oversized = 0;
+  let oversizedTrace = "";
   for (const ref of spanRefs(scan)) {
     if (ref.span.bytes[1] - ref.span.bytes[0] > MAX_SPAN_BYTES) {
-      oversized++;
+      if (oversized++ === 0) oversizedTrace = ref.span.traceId;
       continue;
     }
     const refs = byTrace.get(ref.span.traceId);
@@ -37,11 +38,17 @@ export async function dispatchScan(env: Env, config: TenantConfig, scan: Scanned
     for (const group of bySize(refs)) slices.push({ traceId, bytes: sliceRequest(scan.body, group), spans: group.length });
     byShard.set(shard, slices);
   }
+  // Oversized spans are counted by the first shard called — or, when nothing else is left to send,
+  // by the shard of the first one's trace, so every refused span shows in the tenant's usage.
+  const parts = [...byShard].map(([shard, slices]): [number, ShardPart] => [shard, shardPart(slices)]);
+  if (oversized > 0) {
+    const first = parts[0];
+    if (first) first[1].oversizedSpans = oversized;
+    else parts.push([writeShard(config, oversizedTrace), { chunks: [], spanCount: 0, oversizedSpans: oversized }]);
+  }
   let results;
   try {
-    results = await Promise.all(
-      [...byShard].map(([shard, slices]) => shardStub(env, config.tenantId, shard).append(shardConfig(config), shardPart(slices))),
-    );
+    results = await Promise.all(parts.map(([shard, part]) => shardStub(env, config.tenantId, shard).append(shardConfig(config), part)));
   } catch (error) {
     if (String(error).includes(TENANT_GONE)) throw new Unauthorized("this account no longer exists");
     // A shard could not make its part durable: the exporter must retry the whole batch (spans

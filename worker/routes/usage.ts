@@ -50,7 +50,7 @@ usageRoutes.get("/api/usage", requireReader(), async (c) => {
     openTraces += report.openTraces;
     stored = addStored(stored, report.stored);
   }
-  const plan = planOf(config.plan);
+  const plan = planOf(config.plan, c.env.PLAN_OVERRIDES);
   const answer: UsageAnswer = {
     from,
     to,

@@ -27,6 +27,11 @@ export interface ShardConfig {
 export interface ShardPart {
   chunks: ShardChunk[];
   spanCount: number;
+  /**
+   * Spans of this request the Worker refused as larger than MAX_SPAN_BYTES: told to one shard,
+   * which counts them in its day's usage with the spans it refuses itself (nothing else counts them).
+   */
+  oversizedSpans?: number;
 }
 
 export interface ShardChunk {

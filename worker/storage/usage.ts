@@ -36,7 +36,10 @@ export interface UsageDay {
   spansAppended: number;
   /** OTLP bytes accepted into pending rows. */
   bytesAppended: number;
-  /** Spans refused because their trace reached its size cap. */
+  /**
+   * Spans refused as too large: their trace reached its size cap, or the span alone passed
+   * MAX_SPAN_BYTES (the Worker tells a shard of those). Returned in OTLP partial success.
+   */
   spansRefused: number;
   /**
    * Completed traces the tenant's tail policy did not keep (worker/sampling/tail-decision.ts),

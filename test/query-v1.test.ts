@@ -21,6 +21,7 @@
  */
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { expandTrace, isCompactTrace, type CompactTrace } from "../worker/jaeger/v1-compact";
 import type { JaegerEnvelope, JaegerOperation, JaegerSpan, JaegerTrace } from "../worker/jaeger/v1-types";
 import { exportSpans, exportSucceeded, memoryProvider } from "./support/otel";
 import { getJson, signUp, type TestTenant } from "./support/tenant";
@@ -339,6 +340,24 @@ describe("traces by id", () => {
     const bad = await v1<null>("/api/traces/zz");
     expect(bad.status).toBe(400);
     expect(bad.body.errors?.[0]?.code).toBe(400);
+  });
+
+  it("answers our app's compact form (format=compact) that expands to exactly the Jaeger answer, which is unchanged", async () => {
+    // A: events, a link, an error; D: adjusted and orphaned spans with warnings; E: a renamed shared id.
+    for (const path of [`/api/traces/${ids.A}`, `/api/traces/${ids.D}`, `/api/traces/${ids.E}`, `/api/traces/${ids.D}?raw=true`]) {
+      const jaeger = await v1<JaegerTrace[]>(path);
+      const compact = await v1<unknown[]>(`${path}${path.includes("?") ? "&" : "?"}format=compact`);
+      expect(compact.status).toBe(200);
+      const [trace] = compact.body.data;
+      expect(isCompactTrace(trace), path).toBe(true);
+      expect(JSON.stringify(expandTrace(trace as CompactTrace))).toBe(JSON.stringify(jaeger.body.data[0]));
+      expect({ ...compact.body, data: null }).toEqual({ ...jaeger.body, data: null });
+      // Jaeger UI's answer is Jaeger's: spans as objects, never arrays.
+      expect(jaeger.body.data[0]?.spans[0]?.spanID).toEqual(expect.any(String));
+    }
+    const missing = await v1<null>(`/api/traces/${"9".repeat(32)}?format=compact`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.errors).toEqual([{ code: 404, msg: "trace not found", traceID: "9".repeat(32) }]);
   });
 });
 

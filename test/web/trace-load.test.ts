@@ -108,7 +108,7 @@ describe("the trace page's request", () => {
       const requests = traceRequests(page);
       let refused = 0;
       // The first answer says the session is gone (as if it ended a moment before); later ones are real.
-      await page.route(`**/api/traces/${first.traceId}`, async (route) => {
+      await page.route((asked) => asked.pathname === `/api/traces/${first.traceId}`, async (route) => {
         if (refused++ > 0) return route.continue();
         await route.fulfill({ status: 401, contentType: "application/json", body: JSON.stringify({ error: { code: "unauthorized", message: "log in first" } }) });
       });

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { jaegerErrors } from "../jaeger/errors";
+import { compactTrace, COMPACT_QUERY } from "../jaeger/v1-compact";
 import { toJaegerTrace } from "../jaeger/v1-trace";
 import { envelope, type JaegerError, type JaegerTrace } from "../jaeger/v1-types";
 import { requireReader } from "../middleware/auth";
@@ -68,7 +69,10 @@ jaegerRoutes.get("/api/traces/:traceId", async (c) => {
   if (!trace || trace.spans.length === 0) {
     return c.json(envelope(null, [{ code: 404, msg: "trace not found", traceID: raw }]), 404);
   }
-  return c.json(envelope([view(trace, c.req.query("raw") === "true")]));
+  const jaeger = view(trace, c.req.query("raw") === "true");
+  // Our app asks for the same trace in a lossless compact form (see v1-compact.ts); anyone else
+  // (Jaeger UI, Grafana) gets Jaeger's JSON as Jaeger answers it.
+  return c.json(envelope([c.req.query("format") === COMPACT_QUERY ? compactTrace(jaeger) : jaeger]));
 });
 
 /**

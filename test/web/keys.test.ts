@@ -40,7 +40,8 @@ describe("the API keys page", () => {
     const reader = page.locator("tbody tr", { hasText: "test reader" });
     expect(await reader.locator("code").textContent()).toBe(`${tenant.readKey.slice(0, 12)}…`);
     expect(await reader.locator(".scope").allTextContents()).toEqual(["read"]);
-    expect(await reader.locator("td").nth(2).textContent()).toBe("just now");
+    expect(await reader.locator("td[data-caps]").textContent()).toBe("none");
+    expect(await reader.locator("td").nth(3).textContent()).toBe("just now");
     await screenshot(page, "keys");
   });
 
@@ -78,6 +79,32 @@ describe("the API keys page", () => {
 
     await page.getByRole("button", { name: "Done" }).click();
     expect(await secret.count()).toBe(0);
+  });
+
+  it("creates a key with a daily cap, refusing a cap that is not a number, and changes its caps in a dialog", async () => {
+    const { page } = tab;
+    await page.getByLabel("Name").fill("ci");
+    await page.locator("details.caps summary").click();
+    await page.locator("#create-spansPerDay").fill("lots");
+    await page.getByRole("button", { name: "Create key" }).click();
+    await expect.poll(() => page.locator("#create-spansPerDay-error").textContent()).toContain("a whole number of spans");
+    await page.locator("#create-spansPerDay").fill("100,000");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const row = page.locator("tbody tr", { hasText: "ci" }).filter({ has: page.locator("th", { hasText: /^ci$/ }) });
+    await expect.poll(() => row.locator("td[data-caps]").textContent()).toBe("100,000 spans/day");
+
+    await row.getByRole("button", { name: "Edit caps of ci" }).click();
+    const dialog = page.getByRole("dialog", { name: "Caps of ci" });
+    await dialog.waitFor();
+    expect(await dialog.getByLabel("Max spans per day (UTC)").inputValue()).toBe("100000");
+    await dialog.getByLabel("Max spans per second").fill("500");
+    await screenshot(page, "keys-caps");
+    await dialog.getByRole("button", { name: "Save caps" }).click();
+    await expect.poll(() => row.locator("td[data-caps]").textContent()).toBe("500 spans/s · 100,000 spans/day");
+    const listed = await fetch(`${url}/api/keys`, { headers: { cookie: tenant.cookie } });
+    const { keys } = (await listed.json()) as { keys: Array<{ name: string; limits: unknown }> };
+    expect(keys.find((k) => k.name === "ci")?.limits).toEqual({ spansPerSecond: 500, spansPerDay: 100_000 });
+    await page.getByRole("button", { name: "Done" }).click();
   });
 
   it("revokes a key only after confirming, and marks it revoked", async () => {

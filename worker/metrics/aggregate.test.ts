@@ -50,12 +50,24 @@ describe("a bucket's aggregate", () => {
   });
 
   it("counts the traces each root operation starts, whatever the root's kind, and only roots", () => {
-    const root = (name: string, kind: number, parentSpanId = "") => ({ ...span("api", name, 100), kind, traceId: "t", spanId: name, parentSpanId, startUs: 0 });
+    const root = (name: string, kind: SpanKind, parentSpanId = "") => ({ ...span("api", name, 100), kind, traceId: "t", spanId: name, parentSpanId, startUs: 0 });
+    // (trace ids here are not hex: no sampler values are kept for them)
     const [minute] = aggregateByBucket([root("GET /", SpanKind.SERVER), root("GET /", SpanKind.SERVER), root("cron", SpanKind.INTERNAL), root("child", SpanKind.SERVER, "p")], [], [], MINUTE_MS).values();
     expect(Object.fromEntries(minute?.roots ?? [])).toEqual({ "api\tGET /": 2, "api\tcron": 1 });
     const again = Aggregate.decode(minute?.encode() ?? new Uint8Array());
     expect(again.roots).toEqual(minute?.roots);
     expect(parseRootKey("api\tGET /a\tb")).toEqual({ service: "api", operation: "GET /a\tb" });
+  });
+
+  it("keeps the largest sampler values of an operation's roots, through encoding and merging", () => {
+    const a = new Aggregate();
+    a.addRoot("api", "GET /", 1, [10, 20, 30, 40]);
+    a.addRoot("api", "GET /", 1, [15, 5, 30, 1]);
+    const b = new Aggregate();
+    b.addRoot("api", "GET /", 2, [1, 1, 99, 1]);
+    const merged = Aggregate.decode(a.encode()).merge(b);
+    expect(merged.roots.get("api\tGET /")).toBe(4);
+    expect(merged.rootHashes.get("api\tGET /")).toEqual([15, 20, 99, 40]);
   });
 
   it("still reads a bucket stored before roots were counted", () => {
@@ -65,7 +77,7 @@ describe("a bucket's aggregate", () => {
     a.addRoot("api", "GET /", 3);
     const bytes = a.encode();
     // A row of the first layout ends at `folded`: drop the appended roots section (one entry).
-    const rootsSection = 1 + 1 + "api\tGET /".length + 1;
+    const rootsSection = 1 + 1 + "api\tGET /".length + 1 + 1;
     const old = Aggregate.decode(bytes.subarray(0, bytes.length - rootsSection));
     expect(old.entries.get("api")).toBe(3);
     expect(old.roots.size).toBe(0);

@@ -7,6 +7,7 @@
  */
 import { ByteReader, ByteWriter, LatencySketch } from "../model/latency-sketch";
 import type { GraphCall, GraphSpan, NodeType } from "../model/service-graph";
+import { samplerHashes } from "../sampling/sampler-hash";
 
 /** Bucket sizes: minutes are kept a day, hours as long as the tenant's traces. */
 export const MINUTE_MS = 60_000;
@@ -61,6 +62,11 @@ export class Aggregate {
    * which adaptive sampling steers (worker/sampling/adaptive.ts). Capped as operations are.
    */
   readonly roots = new Map<string, number>();
+  /**
+   * Per root key, the largest value each stock sampler gave those roots' trace ids: how adaptive
+   * sampling measures the head-sampling probability that was in force (worker/sampling/sampler-hash.ts).
+   */
+  readonly rootHashes = new Map<string, number[]>();
   /** Operations and edges folded because of the caps. */
   folded = 0;
 
@@ -86,13 +92,17 @@ export class Aggregate {
     this.entries.set(service, (this.entries.get(service) ?? 0) + times);
   }
 
-  addRoot(service: string, operation: string, times = 1): void {
+  addRoot(service: string, operation: string, times = 1, hashes: readonly number[] | null = null): void {
     let key = rootKey(service, operation);
     if (!this.roots.has(key) && this.roots.size >= MAX_OPERATIONS) {
       key = rootKey(service, OTHER_OPERATIONS);
       this.folded++;
     }
     this.roots.set(key, (this.roots.get(key) ?? 0) + times);
+    if (hashes) {
+      const known = this.rootHashes.get(key);
+      this.rootHashes.set(key, known ? known.map((h, i) => Math.max(h, hashes[i] ?? 0)) : [...hashes]);
+    }
   }
 
   /** Adds another bucket's counts (the caps hold here too: an hour of minutes stays bounded). */
@@ -105,7 +115,7 @@ export class Aggregate {
     for (const [service, n] of other.entries) this.addEntry(service, n);
     for (const [key, n] of other.roots) {
       const { service, operation } = parseRootKey(key);
-      this.addRoot(service, operation, n);
+      this.addRoot(service, operation, n, other.rootHashes.get(key) ?? null);
     }
     this.folded += other.folded;
     return this;
@@ -132,6 +142,9 @@ export class Aggregate {
     for (const [key, n] of this.roots) {
       out.string(key);
       out.varint(n);
+      const hashes = this.rootHashes.get(key) ?? [];
+      out.varint(hashes.length);
+      for (const h of hashes) out.varint(h);
     }
     return out.finish();
   }
@@ -148,7 +161,12 @@ export class Aggregate {
     aggregate.folded = input.varint();
     if (!input.done) {
       const roots = input.varint();
-      for (let i = 0; i < roots; i++) aggregate.roots.set(input.string(), input.varint());
+      for (let i = 0; i < roots; i++) {
+        const key = input.string();
+        aggregate.roots.set(key, input.varint());
+        const hashes = Array.from({ length: input.varint() }, () => input.varint());
+        if (hashes.length) aggregate.rootHashes.set(key, hashes);
+      }
     }
     return aggregate;
   }
@@ -166,7 +184,7 @@ export function aggregateByBucket(spans: readonly GraphSpan[], calls: readonly G
   for (const span of spans) bucketOf(span.startUs).addSpan(span);
   for (const call of calls) bucketOf(call.startUs).addCall(call);
   for (const entry of entries) bucketOf(entry.startUs).addEntry(entry.service);
-  for (const span of spans) if (!span.parentSpanId) bucketOf(span.startUs).addRoot(span.service, span.name);
+  for (const span of spans) if (!span.parentSpanId) bucketOf(span.startUs).addRoot(span.service, span.name, 1, samplerHashes(span.traceId));
   return buckets;
 }
 

@@ -42,7 +42,7 @@ export function usageChartOptions(rows: readonly DayRow[], palette: ChartPalette
     ...extra,
   });
   const series: uPlot.Series[] = [
-    { value: (_u, v) => (v === null || v === undefined ? "–" : dayLabel(new Date(v * 1000).toISOString().slice(0, 10))) },
+    { label: "Day", value: (_u, v) => (v === null || v === undefined ? "–" : dayLabel(new Date(v * 1000).toISOString().slice(0, 10))) },
     ...CHART_SERIES.map(({ key, label }): uPlot.Series => {
       const { stroke, dash, fill } = style(key, palette);
       return {

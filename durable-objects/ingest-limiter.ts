@@ -59,6 +59,7 @@ export class IngestLimiter extends DurableObject<Env> {
   /** Refusals not yet written, by day: added to the stored rows when the alarm runs. */
   private rejectedDelta = new Map<string, RejectedCounts>();
   private alarmAt: number | null = null;
+  /** This month's work, written with the month's count. */
   private stats = { requests: 0, alarms: 0, rowsWritten: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -66,7 +67,15 @@ export class IngestLimiter extends DurableObject<Env> {
     // Synchronous SQL: the schema exists before any call runs, without blockConcurrencyWhile.
     // Every table is keyed by what an upsert names, so a write is one row (no secondary index).
     ctx.storage.sql.exec(`
-      CREATE TABLE IF NOT EXISTS month_spans (month TEXT PRIMARY KEY, spans INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS month_spans (
+        month TEXT PRIMARY KEY,
+        spans INTEGER NOT NULL,
+        -- The object's own work this month (calls, alarms, rows written): what limits cost, kept
+        -- in the row written anyway, so an evicted object's earlier work is still counted.
+        calls INTEGER NOT NULL DEFAULT 0,
+        alarms INTEGER NOT NULL DEFAULT 0,
+        rows_written INTEGER NOT NULL DEFAULT 0
+      );
       CREATE TABLE IF NOT EXISTS key_day_spans (key_id TEXT NOT NULL, day TEXT NOT NULL, spans INTEGER NOT NULL, PRIMARY KEY (key_id, day));
       CREATE TABLE IF NOT EXISTS rejected_days (
         day TEXT PRIMARY KEY,
@@ -80,9 +89,10 @@ export class IngestLimiter extends DurableObject<Env> {
 
   /** Allows the request (and counts it against every limit) or refuses it naming the limit. */
   async admit(request: AdmitRequest): Promise<Admission> {
-    this.stats.requests++;
     const now = this.clock();
     this.rollOver(now);
+    this.stats.requests++;
+    this.monthDirty = true;
     const { key, spans } = request;
     if (request.invalidSpans > 0) this.reject(now, "spansInvalid", request.invalidSpans, 0);
     if (spans <= 0) {
@@ -162,9 +172,12 @@ export class IngestLimiter extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    const now = this.clock();
+    this.rollOver(now);
     this.stats.alarms++;
+    this.monthDirty = true;
     this.alarmAt = null;
-    this.write(this.clock());
+    this.write(now);
   }
 
   /** The first limit the request would break, most lasting first (a quota outlasts a rate). */
@@ -222,9 +235,12 @@ export class IngestLimiter extends DurableObject<Env> {
     if (day === this.day && month === this.month) return;
     if (this.day) this.write(now);
     if (month !== this.month) {
-      const [row] = this.ctx.storage.sql.exec<{ spans: number }>("SELECT spans FROM month_spans WHERE month = ?", month).toArray();
+      const [row] = this.ctx.storage.sql
+        .exec<{ spans: number; calls: number; alarms: number; rows_written: number }>("SELECT spans, calls, alarms, rows_written FROM month_spans WHERE month = ?", month)
+        .toArray();
       this.month = month;
       this.monthSpans = row?.spans ?? 0;
+      this.stats = { requests: row?.calls ?? 0, alarms: row?.alarms ?? 0, rowsWritten: row?.rows_written ?? 0 };
       this.monthDirty = false;
     }
     if (day !== this.day) {
@@ -262,14 +278,7 @@ export class IngestLimiter extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     let rows = 0;
     this.ctx.storage.transactionSync(() => {
-      if (this.monthDirty && this.month) {
-        rows += sql.exec(
-          "INSERT INTO month_spans (month, spans) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET spans = excluded.spans",
-          this.month,
-          this.monthSpans,
-        ).rowsWritten;
-        this.monthDirty = false;
-      }
+
       for (const [id, state] of this.keys) {
         if (!state.dirty || !this.day) continue;
         rows += sql.exec(
@@ -301,6 +310,22 @@ export class IngestLimiter extends DurableObject<Env> {
       rows += sql.exec("DELETE FROM key_day_spans WHERE day < ?", today).rowsWritten;
       rows += sql.exec("DELETE FROM rejected_days WHERE day < ?", utcDay(now - REJECTED_DAYS_KEPT * DAY_MS)).rowsWritten;
       rows += sql.exec("DELETE FROM month_spans WHERE month < ?", utcMonth(Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() - MONTHS_KEPT, 1))).rowsWritten;
+      // Last, so the month's row counts the rows this write wrote (itself as one).
+      if (this.monthDirty && this.month) {
+        this.stats.rowsWritten += rows + 1;
+        // Should the upsert count other than one row, the difference reaches memory and the next write.
+        rows = -1;
+        rows += sql.exec(
+          `INSERT INTO month_spans (month, spans, calls, alarms, rows_written) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (month) DO UPDATE SET spans = excluded.spans, calls = excluded.calls, alarms = excluded.alarms, rows_written = excluded.rows_written`,
+          this.month,
+          this.monthSpans,
+          this.stats.requests,
+          this.stats.alarms,
+          this.stats.rowsWritten,
+        ).rowsWritten;
+        this.monthDirty = false;
+      }
     });
     this.stats.rowsWritten += rows;
   }

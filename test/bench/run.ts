@@ -11,6 +11,9 @@
  * 5. Search at scale (search.ts; BENCH_SEARCH_SPANS=0 skips it).
  * 6. The service graph and RED metrics over 24 h of HotROD traffic (metrics.ts;
  *    BENCH_METRICS_SPANS=0 skips it). The trace view runs after (trace-view.ts).
+ * 7. Limits: a tenant flooding at 5× its plan's rate beside a steady one (B gets only 200s, its
+ *    p99 with the flood against alone), and what limits cost per million spans (limits.ts;
+ *    BENCH_LIMITS_SECONDS=0 skips it).
  *
  * The bench's servers compact per minute (TRACE_COMPACTION_WINDOW_SECONDS=60) instead of per
  * hour, so compacted sizes are measured within the run; that compacts more often than production
@@ -22,6 +25,7 @@ import { startServer, type RunningServer } from "../support/server.ts";
 import { BENCH_VARS, printCost, signUpBench, waitForRest } from "./api.ts";
 import { runHistoryBench, runSmallTenantBench } from "./history.ts";
 import { freshBatches, runLoad, type LoadResult } from "./load.ts";
+import { runLimitsBench } from "./limits.ts";
 import { runMetricsBench } from "./metrics.ts";
 import { runSearchBench } from "./search.ts";
 
@@ -81,6 +85,7 @@ async function main() {
   await runHistoryBench();
   await runSearchBench();
   await runMetricsBench();
+  await runLimitsBench();
 }
 
 function spansPerSecond(runs: LoadResult[]): number {

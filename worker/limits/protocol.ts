@@ -47,7 +47,7 @@ export interface LimiterReport {
   monthSpans: number;
   day: string;
   keys: Array<{ id: string; daySpans: number }>;
-  /** Since the object last started: admit calls, alarms that ran, SQL rows it wrote. */
+  /** This month (kept across restarts, up to the last write): admit calls, alarms that ran, SQL rows it wrote. */
   requests: number;
   alarms: number;
   rowsWritten: number;

@@ -9,9 +9,9 @@
  * period makes another: each segment is decided when it is flushed, by this rule —
  * - the share is drawn from the trace id alone, so every segment of a trace draws the same;
  * - a segment with an error or a slow span is kept, and so is every later segment of a trace once
- *   a segment of it was kept by such a rule: those trace ids are remembered for KEPT_FOR_MS (at
- *   most MAX_KEPT), in one `meta` row written with the flush that kept them — so the memory
- *   survives restarts and a redone flush cannot disagree with the one it redoes;
+ *   a segment of it was kept by such a rule: those trace ids are remembered for KEPT_FOR_MS after
+ *   their last kept segment (at most MAX_KEPT), in one `meta` row written with the flush that kept
+ *   them — so the memory survives restarts and a redone flush cannot disagree with the one it redoes;
  * - segments dropped before a later segment's error are gone: a trace whose error comes late is
  *   stored from that segment on.
  * With a keep-all policy (the default) none of this runs: no decision, no row.
@@ -78,7 +78,9 @@ export class TailSampling {
   keep(facts: TailFacts, now: number): boolean {
     const verdict = decideTail(this.policy, facts);
     if (verdict === "share") return true;
-    if (verdict === "drop") return this.kept.has(facts.traceId);
+    if (verdict === "drop" && !this.kept.has(facts.traceId)) return false;
+    // Kept by a rule, or a later segment of a trace a rule kept: remembered from now on, so a
+    // trace that keeps running (a segment every MAX_OPEN_MS) is never forgotten midway.
     this.kept.delete(facts.traceId);
     this.kept.set(facts.traceId, now);
     this.changed = true;

@@ -164,6 +164,9 @@ describe("tail sampling", async () => {
     expect(total(before, "tracesCompleted")).toBe(kept);
     expect(before.stored.traces).toBe(kept);
     expect(before.stored.spans).toBe(kept * 3);
+    // Dropped traces cost no R2 bytes, and deciding costs no row a trace: the flush wrote a few rows.
+    expect(before.stored.rawBytes).toBeLessThan(total(before, "bytesAppended") - total(before, "bytesDropped") * 0.9);
+    expect(total(before, "objectRowsWritten")).toBeLessThan(100);
 
     await evictDurableObject(shard(tenant));
     const after = await usage(tenant);

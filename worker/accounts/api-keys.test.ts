@@ -5,8 +5,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { clearKeyCaches, findKey, generateKey, KEY_CACHE_TTL_MS, looksLikeKey, touchKey } from "./api-keys";
 
-/** Rows as drizzle's `.raw()` returns them for `select id, tenantId, scopes, revokedAt`. */
-type Row = [string, string, string, number | null];
+/** Rows as drizzle's `.raw()` returns them for `select id, tenantId, name, scopes, revokedAt, spansPerSecond, spansPerDay`. */
+type Row = [string, string, string, string, number | null, number | null, number | null];
 
 function fakeD1(rows: Row[]) {
   const statements: string[] = [];
@@ -36,9 +36,10 @@ describe("findKey", () => {
   const { key } = generateKey();
 
   it("queries D1 once and then answers from the cache until the TTL passes", async () => {
-    const { db, statements } = fakeD1([["key_1", "tnt_1", '["ingest"]', null]]);
+    const { db, statements } = fakeD1([["key_1", "tnt_1", "ci", '["ingest"]', null, 500, null]]);
     const now = 1_000_000;
-    expect(await findKey(db, key, now)).toEqual({ id: "key_1", tenantId: "tnt_1", scopes: ["ingest"] });
+    // The key's name and caps come with it: ingest reads them from this same cached lookup.
+    expect(await findKey(db, key, now)).toEqual({ id: "key_1", tenantId: "tnt_1", name: "ci", scopes: ["ingest"], limits: { spansPerSecond: 500, spansPerDay: null } });
     await findKey(db, key, now + 1);
     await findKey(db, key, now + KEY_CACHE_TTL_MS - 1);
     expect(statements).toHaveLength(1);
@@ -47,13 +48,13 @@ describe("findKey", () => {
   });
 
   it("shares one query among concurrent lookups of a cold key", async () => {
-    const { db, statements } = fakeD1([["key_1", "tnt_1", '["read"]', null]]);
+    const { db, statements } = fakeD1([["key_1", "tnt_1", "ci", '["read"]', null, 500, null]]);
     await Promise.all(Array.from({ length: 10 }, () => findKey(db, key, 5)));
     expect(statements).toHaveLength(1);
   });
 
   it("caches unknown and revoked keys as absent too", async () => {
-    const revoked = fakeD1([["key_1", "tnt_1", '["ingest"]', 123]]);
+    const revoked = fakeD1([["key_1", "tnt_1", "ci", '["ingest"]', 123, 500, null]]);
     expect(await findKey(revoked.db, key, 0)).toBeNull();
     expect(await findKey(revoked.db, key, 1)).toBeNull();
     expect(revoked.statements).toHaveLength(1);

@@ -22,8 +22,12 @@ export default defineConfig(async () => ({
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 ADMIN_TOKEN: "workers-test-admin-token",
-                // Plans small enough for test/workers/ingest-limits.test.ts to reach; no other test uses them.
+                // Plans small enough for test/workers/ingest-limits.test.ts to reach; and the free
+                // plan's rate (the default plan) lifted out of reach, its burst still 10 s of its rate
+                // and its monthly quota as is: the shard tests replay hours of driven-clock traffic in
+                // seconds of the limiter's real time.
                 PLAN_OVERRIDES: JSON.stringify({
+                  free: { spansPerSecond: 1_000_000_000, burstSpans: 10_000_000_000, spansPerMonth: 100_000_000 },
                   "test-rate": { spansPerSecond: 100, burstSpans: 200, spansPerMonth: 1_000_000 },
                   "test-quota": { spansPerSecond: 100_000, burstSpans: 100_000, spansPerMonth: 300 },
                 }),

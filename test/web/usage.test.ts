@@ -158,6 +158,32 @@ describe("the Usage page", () => {
     await page.unroute("**/api/usage?**");
   });
 
+  it("shows what tail sampling dropped once a policy is set on the Sampling route", async () => {
+    const sampled = await signUp(url, "Sampled Rides");
+    const put = await fetch(`${url}/api/sampling`, { method: "PUT", headers: { "content-type": "application/json", cookie: sampled.cookie }, body: JSON.stringify({ tail: { keepErrors: false, keepPercent: 0 } }) });
+    expect(put.status).toBe(200);
+    const { spans } = collectHotrodSpans({ requests: 2, seed: 37, now: Date.now() - 60_000, spreadMs: 10_000 });
+    expect(exportSucceeded(await exportSpans(url, sampled.ingestKey, spans, { kind: "protobuf" }))).toBe(true);
+    const today = day(Date.now());
+    // Dropped once the traces are complete (1 s of quiet on the test server) and flushed.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { body } = await getJson<UsageAnswer>(`${url}/api/usage?from=${today}&to=${today}`, sampled.readKey);
+      if (body.days[0]?.spansDropped === spans.length) break;
+      if (Date.now() > deadline) throw new Error(`tail sampling never dropped the traces: ${JSON.stringify(body.days[0])}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const view = await openTab(browser, url, { cookie: sampled.cookie });
+    await view.page.goto("/usage?days=7");
+    const row = view.page.locator(`tr[data-day="${today}"]`);
+    await row.waitFor();
+    expect(await row.locator('[data-column="accepted"]').textContent()).toBe(spans.length.toLocaleString("en"));
+    expect(await row.locator('[data-column="dropped"]').textContent()).toBe(spans.length.toLocaleString("en"));
+    expect(await view.page.locator('[data-total="dropped"]').textContent()).toBe(String(spans.length));
+    expect(view.errors).toEqual([]);
+    await view.context.close();
+  });
+
   it("says so when nothing was sent in the range", async () => {
     const empty = await signUp(url, "Quiet Rides");
     const quiet = await openTab(browser, url, { cookie: empty.cookie });

@@ -34,11 +34,7 @@ async function stored(tenant: TestTenant): Promise<SamplingView> {
   return (await response.json()) as SamplingView;
 }
 
-/**
- * Opens /sampling. wrangler.toml sends a full page load of `/sampling` to the Worker first (for
- * Jaeger's agent path), so the page is reached the way the navigation reaches it: by a link the
- * app routes in the browser.
- */
+/** Opens /sampling by a link the app routes in the browser, as the main navigation does. */
 async function openSampling(page: Page): Promise<void> {
   await page.goto("/settings");
   await page.getByRole("heading", { name: "Settings" }).waitFor();
@@ -154,6 +150,17 @@ describe("the Sampling page", () => {
     await expect.poll(() => form.getByRole("status").textContent()).toContain("Tail policy saved");
     expect((await stored(tenant)).tail).toEqual({ keepErrors: true, slowerThanMs: 1000, slowerThan: [{ service: "checkout", operation: "POST /pay", ms: 300 }], keepPercent: 10 });
     await screenshot(page, "sampling-all");
+  });
+
+  it("opens on a full page load of /sampling too (the Worker answers that path first)", async () => {
+    const { page } = tab;
+    await page.goto("/sampling");
+    await page.getByTestId("sampling-endpoint").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/sampling");
+    // A sampler without a tenant id in its URL is told where to look, in JSON.
+    const bare = await fetch(`${url}/sampling?service=checkout`);
+    expect(bare.status).toBe(404);
+    expect(((await bare.json()) as { error: { message: string } }).error.message).toContain("/t/{samplingId}/sampling");
   });
 
   it("rotates the endpoint after asking: the old one stops answering", async () => {

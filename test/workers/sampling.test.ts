@@ -133,6 +133,13 @@ describe("the remote-sampling endpoint", async () => {
     expect((await call("/t/not-an-id/sampling?service=checkout")).status).toBe(404);
   });
 
+  it("sends a browser opening /sampling to the app, and a sampler without an id to its endpoint", async () => {
+    const page = await call("/sampling", { headers: { accept: "text/html,application/xhtml+xml" } });
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe("/sampling/");
+    expect((await call("/sampling?service=checkout")).status).toBe(404);
+  });
+
   it("stops answering an id once it is rotated, and answers the new one", async () => {
     const tenant = await signUp();
     const before = pathOf((await view(tenant)).endpoint);

@@ -81,3 +81,13 @@ async function serveStrategy(c: Context<{ Bindings: Env }>) {
 
 samplingRoutes.get("/t/:samplingId/sampling", serveStrategy);
 samplingRoutes.get("/t/:samplingId/api/sampling", serveStrategy);
+
+/**
+ * wrangler.toml sends `/sampling` to the Worker before the web app (it is the path Jaeger agents
+ * serve). There is no tenant in it, so a sampler is pointed at its own endpoint; a browser opening
+ * the app's Sampling page is sent to `/sampling/`, which the app serves and routes as `/sampling`.
+ */
+samplingRoutes.get("/sampling", (c) => {
+  if (c.req.query("service") === undefined && (c.req.header("accept") ?? "").includes("text/html")) return c.redirect("/sampling/", 302);
+  throw new NotFound("this server has no shared sampling endpoint: use the tenant's endpoint from GET /api/sampling ({origin}/t/{samplingId}/sampling?service=…)");
+});

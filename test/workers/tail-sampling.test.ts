@@ -10,15 +10,13 @@
  *      └─ db   SERVER "query" | "slow query"   (ERROR in the failing traces)
  */
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { inShare } from "../../worker/sampling/tail-decision";
-import { forgetTenant } from "../../worker/storage/tenant-directory";
 import { MAX_SPAN_BYTES } from "../../worker/storage/shard-protocol";
 import type { TailPolicy } from "../../worker/sampling/tail-policy";
 import type { UsageAnswer } from "../../worker/storage/usage";
 import { makeRequest, makeSpan, type JsonObject } from "../support/otlp-builders";
-import { FUTURE, getJson, ingest, ingestJson, settle, shard, shardSql, signUp, TestClock, traceIdOf, traceSpanIds, useClock, type Tenant } from "./helpers";
+import { call, FUTURE, getJson, ingest, ingestJson, settle, shard, shardSql, signUp, TestClock, traceIdOf, traceSpanIds, useClock, type Tenant } from "./helpers";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -67,12 +65,12 @@ async function send(tenant: Tenant, traces: Array<{ traceId: string; at: number;
   return spans;
 }
 
-/** A tenant whose sampling settings hold `tail`, written to the directory as PUT /api/sampling would. */
+/** A tenant whose tail policy is `tail`, set as its users set it (PUT /api/sampling). */
 async function tenantWithPolicy(tail: TailPolicy | null): Promise<{ tenant: Tenant; clock: TestClock }> {
   const tenant = await signUp();
   if (tail) {
-    await env.DB.prepare("UPDATE tenants SET sampling = ? WHERE id = ?").bind(JSON.stringify({ tail }), tenant.tenantId).run();
-    forgetTenant(tenant.tenantId);
+    const response = await call("/api/sampling", { method: "PUT", headers: { "content-type": "application/json", cookie: tenant.cookie }, body: JSON.stringify({ tail }) });
+    expect(response.status).toBe(200);
   }
   const clock = new TestClock(T0 + 2 * HOUR);
   await useClock(shard(tenant), clock);

@@ -134,7 +134,7 @@ describe("the remote-sampling endpoint", async () => {
   });
 
   it("sends a browser opening /sampling to the app, and a sampler without an id to its endpoint", async () => {
-    const page = await call("/sampling", { headers: { accept: "text/html,application/xhtml+xml" } });
+    const page = await call("/sampling", { headers: { accept: "text/html,application/xhtml+xml" }, redirect: "manual" });
     expect(page.status).toBe(302);
     expect(page.headers.get("location")).toBe("/sampling/");
     expect((await call("/sampling?service=checkout")).status).toBe(404);

@@ -64,7 +64,7 @@ describe("the keyboard", () => {
         const el = page.locator(":focus");
         focused.push((await el.getAttribute("aria-label")) || (await el.getAttribute("id")) || ((await el.textContent()) ?? "").trim());
       }
-      expect(focused).toEqual(["Skip to content", "edgetrace home", "Search", "Map", "Monitor", "API keys", "Setup", "Settings", "Log out", "Dark theme", "search-service"]);
+      expect(focused).toEqual(["Skip to content", "edgetrace home", "Search", "Map", "Monitor", "API keys", "Sampling", "Usage", "Setup", "Settings", "Log out", "Dark theme", "search-service"]);
       // The skip link moves focus into the page's main region.
       await page.reload();
       await page.getByRole("button", { name: "Find traces" }).waitFor();

@@ -5,7 +5,7 @@
  * once per TTL per isolate, however many processes poll.
  */
 import { MINUTE_MS } from "../metrics/aggregate";
-import { adaptiveTable, ADAPTIVE_DEFAULTS, ADAPTIVE_WINDOW_MINUTES, initialProbability, type AdaptiveTable } from "../sampling/adaptive";
+import { adaptiveTable, ADAPTIVE_DEFAULTS, ADAPTIVE_WINDOW_MINUTES, isSteered, type AdaptiveTable } from "../sampling/adaptive";
 import type { SamplingSettings } from "../sampling/settings";
 import { tenantConfig } from "../storage/tenant-directory";
 import { loadBuckets } from "./metrics";
@@ -34,5 +34,5 @@ export async function computeAdaptiveTable(env: Env, tenantId: string, settings:
   if (!config) return new Map();
   const from = now - (ADAPTIVE_WINDOW_MINUTES + ADAPTIVE_DEFAULTS.lagMinutes + 1) * MINUTE_MS;
   const { byStart } = await loadBuckets(env, config, from, now, { now });
-  return adaptiveTable(byStart, now, (service, operation) => initialProbability(settings.strategies, service, operation), { targetTracesPerSecond: settings.adaptive.targetTracesPerSecond });
+  return adaptiveTable(byStart, now, (service, operation) => isSteered(settings.strategies, service, operation), { targetTracesPerSecond: settings.adaptive.targetTracesPerSecond });
 }

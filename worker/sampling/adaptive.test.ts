@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adaptiveAnswer, adaptiveTable, ADAPTIVE_WINDOW_MINUTES, initialProbability, nextProbability, type RootCounts } from "./adaptive";
+import { adaptiveAnswer, adaptiveTable, ADAPTIVE_WINDOW_MINUTES, isSteered, nextProbability, type RootCounts } from "./adaptive";
 import { HASH_UNITS, samplerHashes } from "./sampler-hash";
 import { parseStrategies, strategyFor, type Strategies } from "./strategies";
 
@@ -63,7 +63,7 @@ function simulate(rates: Record<string, number>, minutes: number, target: number
   const served: Array<Record<string, number>> = [];
   for (let m = 0; m < minutes; m++) {
     const now = T0 + m * MINUTE + 5_000;
-    const table = adaptiveTable(buckets, now, (s, o) => initialProbability(config, s, o), { targetTracesPerSecond: target });
+    const table = adaptiveTable(buckets, now, (s, o) => isSteered(config, s, o), { targetTracesPerSecond: target });
     const answer = adaptiveAnswer(strategyFor(config, "api"), table.get("api"), { targetTracesPerSecond: target });
     const probabilities: Record<string, number> = {};
     const kept: Record<string, { kept: number; largest: number[] }> = {};
@@ -106,7 +106,7 @@ describe("one step of the controller", () => {
     const at = (m: number) => T0 - (m + 3) * MINUTE;
     const rare = new Map<number, RootCounts>([at(0), at(9), at(20)].map((t) => [t, { roots: new Map([["api\trare", 1]]), rootHashes: new Map([["api\trare", [HASH_UNITS * 0.9, HASH_UNITS, HASH_UNITS, HASH_UNITS]]]) }]));
     // Three traces in half an hour at p ≈ 1: far under the target, so p stays at 1.
-    expect(adaptiveTable(rare, T0, () => 1, options).get("api")?.get("rare")).toBe(1);
+    expect(adaptiveTable(rare, T0, () => true, options).get("api")?.get("rare")).toBe(1);
   });
 });
 
@@ -132,7 +132,7 @@ describe("adaptive sampling under synthetic load", () => {
     const pAt: number[] = [];
     for (let m = 0; m < 60; m++) {
       const rate = m >= 20 && m < 40 ? 200 : 20;
-      const table = adaptiveTable(buckets, T0 + m * MINUTE, (s, o) => initialProbability(config, s, o), { targetTracesPerSecond: 1 });
+      const table = adaptiveTable(buckets, T0 + m * MINUTE, (s, o) => isSteered(config, s, o), { targetTracesPerSecond: 1 });
       const p = table.get("api")?.get("op") ?? 1;
       pAt.push(p);
       buckets.set(T0 + m * MINUTE, minuteOf({ "api\top": keep(rate * 60, p, rand) }));
@@ -142,12 +142,12 @@ describe("adaptive sampling under synthetic load", () => {
     expect((pAt[59] ?? 0) * 20).toBeCloseTo(1, 0);
   });
 
-  it("starts from the static strategy and leaves rate-limited services alone", () => {
+  it("leaves operations with their own probability, and rate-limited services, as configured", () => {
     const config = strategies({ default_strategy: { type: "probabilistic", param: 0.25 }, service_strategies: [{ service: "limited", type: "ratelimiting", param: 3 }, { service: "api", type: "probabilistic", param: 0.5, operation_strategies: [{ operation: "op", type: "probabilistic", param: 0.1 }] }] });
-    expect(initialProbability(config, "api", "op")).toBe(0.1);
-    expect(initialProbability(config, "api", "other")).toBe(0.5);
-    expect(initialProbability(config, "unknown", "x")).toBe(0.25);
-    expect(initialProbability(config, "limited", "x")).toBeNull();
+    expect(isSteered(config, "api", "op")).toBe(false);
+    expect(isSteered(config, "api", "other")).toBe(true);
+    expect(isSteered(config, "unknown", "x")).toBe(true);
+    expect(isSteered(config, "limited", "x")).toBe(false);
     expect(adaptiveAnswer(strategyFor(config, "limited"), undefined, { targetTracesPerSecond: 1 })).toEqual(strategyFor(config, "limited"));
     const answer = adaptiveAnswer(strategyFor(config, "api"), new Map([["busy", 0.0123456789]]), { targetTracesPerSecond: 1 });
     expect(answer.operationSampling).toEqual({
@@ -166,6 +166,6 @@ describe("adaptive sampling under synthetic load", () => {
       [T0 - (ADAPTIVE_WINDOW_MINUTES + 5) * MINUTE, { roots: new Map([["api\told", 100]]), rootHashes: new Map([["api\told", [HASH_UNITS, HASH_UNITS, HASH_UNITS, HASH_UNITS]]]) }],
       [T0, { roots: new Map([["api\tnow", 100]]), rootHashes: new Map([["api\tnow", [HASH_UNITS, HASH_UNITS, HASH_UNITS, HASH_UNITS]]]) }],
     ]);
-    expect(adaptiveTable(buckets, T0 + 1_000, () => 1, { targetTracesPerSecond: 1 }).size).toBe(0);
+    expect(adaptiveTable(buckets, T0 + 1_000, () => true, { targetTracesPerSecond: 1 }).size).toBe(0);
   });
 });

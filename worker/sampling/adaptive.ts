@@ -16,6 +16,9 @@
  * - decreases are taken at once (over-sampling costs the user money); increases at most ×
  *   `maxIncrease` a step, so a quiet spell does not open the tap fully;
  * - clamped to [minProbability, 1].
+ *
+ * Operations the strategies list keep their probability, and rate-limited services their limit
+ * (isSteered): adaptive mode steers what the user left to the default.
  */
 import { OTHER_OPERATIONS, parseRootKey } from "../metrics/aggregate";
 import { probabilityInForce } from "./sampler-hash";
@@ -78,10 +81,10 @@ export interface RootCounts {
 /**
  * The whole tenant's table from its minute buckets (start ms → counts), as of `nowMs`. Minutes
  * count once they are `lagMinutes` old (traces reach the buckets some seconds after they start).
- * `initial` gives an operation's static probability, or null for a service adaptive mode leaves
- * alone (one given a rate limit); it is served where nothing can be measured yet.
+ * Only operations `steered` accepts are in the table; where nothing can be measured yet, the
+ * static strategy is served.
  */
-export function adaptiveTable(buckets: ReadonlyMap<number, RootCounts>, nowMs: number, initial: (service: string, operation: string) => number | null, options: AdaptiveOptions): AdaptiveTable {
+export function adaptiveTable(buckets: ReadonlyMap<number, RootCounts>, nowMs: number, steered: (service: string, operation: string) => boolean, options: AdaptiveOptions): AdaptiveTable {
   const minute = 60_000;
   const lag = options.lagMinutes ?? ADAPTIVE_DEFAULTS.lagMinutes;
   const last = Math.floor(nowMs / minute) * minute - lag * minute;
@@ -104,7 +107,7 @@ export function adaptiveTable(buckets: ReadonlyMap<number, RootCounts>, nowMs: n
     const { service, operation } = parseRootKey(key);
     // Past the bucket's operation cap, names are folded: there is no one operation to steer.
     if (operation === OTHER_OPERATIONS) continue;
-    if (initial(service, operation) === null) continue;
+    if (!steered(service, operation)) continue;
     const measured = measure(entry);
     if (!measured) continue;
     let operations = table.get(service);
@@ -131,14 +134,14 @@ function measure(entry: { kept: number; largest: readonly number[]; recent: Arra
 }
 
 /**
- * An operation's static probability: its per-operation one, else its service's; null for a
- * service under a rate limit (adaptive mode leaves those as configured).
+ * Whether adaptive mode steers an operation: one of a probabilistic service that has no
+ * probability of its own in the strategies. A listed operation keeps what the user gave it (a
+ * health check at 0 stays at 0), and a service under a rate limit keeps its limit.
  */
-export function initialProbability(strategies: Strategies, service: string, operation: string): number | null {
+export function isSteered(strategies: Strategies, service: string, operation: string): boolean {
   const answer = strategyFor(strategies, service);
-  if (answer.strategyType !== "PROBABILISTIC") return null;
-  const own = answer.operationSampling?.perOperationStrategies.find((o) => o.operation === operation);
-  return own?.probabilisticSampling.samplingRate ?? answer.probabilisticSampling?.samplingRate ?? 1;
+  if (answer.strategyType !== "PROBABILISTIC") return false;
+  return !answer.operationSampling?.perOperationStrategies.some((o) => o.operation === operation);
 }
 
 /**

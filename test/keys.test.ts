@@ -20,6 +20,7 @@ interface KeyListing {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  limits: { spansPerSecond: number | null; spansPerDay: number | null };
 }
 
 interface CreatedKey {
@@ -28,6 +29,7 @@ interface CreatedKey {
   prefix: string;
   scopes: string[];
   createdAt: number;
+  limits: { spansPerSecond: number | null; spansPerDay: number | null };
   key: string;
 }
 
@@ -80,6 +82,7 @@ describe("POST /api/keys", () => {
       prefix: key.key.slice(0, 12),
       scopes: ["read"],
       createdAt: expect.any(Number),
+      limits: { spansPerSecond: null, spansPerDay: null },
       key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{43}$/),
     });
     expect(key.createdAt).toBeGreaterThanOrEqual(before - 5_000);
@@ -124,7 +127,7 @@ describe("GET /api/keys", () => {
     const { text, keys } = await listKeys(tenant);
     expect(keys.map((k) => k.id)).toEqual([tenant.ingestKey.id, created.id]);
     for (const key of keys) {
-      expect(Object.keys(key).sort()).toEqual(["createdAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "scopes"]);
+      expect(Object.keys(key).sort()).toEqual(["createdAt", "id", "lastUsedAt", "limits", "name", "prefix", "revokedAt", "scopes"]);
       expect(key.prefix).toMatch(/^etk_.{8}$/);
     }
     expect(keys[1]).toEqual({ ...created, key: undefined, lastUsedAt: null, revokedAt: null });

@@ -24,6 +24,8 @@ const SECONDS = Number(process.env.BENCH_LIMITS_SECONDS ?? 10);
 const ROUNDS = 4;
 const BATCH = 512;
 const PLAN = { spansPerSecond: 2_000, burstSpans: 4_000, spansPerMonth: 1_000_000_000_000 };
+/** The same, with a month's quota already used up after one request: every flood request refused. */
+const SPENT_PLAN = { ...PLAN, spansPerMonth: 600 };
 /** A: 5× its rate, as 512-span requests. B: 3 requests a second (1,536 spans/s), under its free plan's 2,000. */
 const FLOOD_REQUESTS_PER_SECOND = (5 * PLAN.spansPerSecond) / BATCH;
 const STEADY_REQUESTS_PER_SECOND = 3;
@@ -93,7 +95,7 @@ const statusList = (sent: Sent) => [...sent.statuses].sort(([a], [b]) => a - b).
 
 export async function runLimitsBench(): Promise<void> {
   if (!(SECONDS > 0)) return;
-  const server = await startServer({ vars: { ...BENCH_VARS, ADMIN_TOKEN, PLAN_OVERRIDES: JSON.stringify({ bench: PLAN }) } });
+  const server = await startServer({ vars: { ...BENCH_VARS, ADMIN_TOKEN, PLAN_OVERRIDES: JSON.stringify({ bench: PLAN, "bench-spent": SPENT_PLAN }) } });
   running.push(server);
   try {
     const { spans } = collectHotrodSpans({ spanCount: BATCH, seed: 31 });
@@ -136,6 +138,25 @@ export async function runLimitsBench(): Promise<void> {
     console.log(`   B during flood:  ${statusList(together)}   p50 ${percentile(together.latencies, 0.5).toFixed(1)} ms  p99 ${p99Together.toFixed(1)} ms`);
     const p50Ratio = percentile(together.latencies, 0.5) / percentile(alone.latencies, 0.5);
     console.log(`   B only 200s: ${onlyOk(alone) && onlyOk(together) ? "yes" : "NO"};  p99 during flood / alone: ${(p99Together / p99Alone).toFixed(2)}  (target ≤ 1.5); p50 ratio ${p50Ratio.toFixed(2)}`);
+
+    // What refusals alone cost B: A over its monthly quota, so none of its flood is stored.
+    const spender = await signUpBench(server.url, "spender");
+    await admin(server.url, "PUT", `/admin/tenants/${spender.tenantId}/plan`, { plan: "bench-spent" });
+    await sendAtRate(server.url, spender, floodBatches, 1, 1);
+    const refusedRuns: Sent[] = [];
+    for (let round = 0; round < ROUNDS / 2; round++) {
+      const [refusedFlood, beside] = await Promise.all([
+        sendAtRate(server.url, spender, floodBatches, FLOOD_REQUESTS_PER_SECOND, SECONDS),
+        sendAtRate(server.url, steady, steadyBatches, STEADY_REQUESTS_PER_SECOND, SECONDS),
+      ]);
+      if (refusedFlood.statuses.get(200)) throw new Error("a spent tenant's request was accepted");
+      refusedRuns.push(beside);
+    }
+    const besideRefused = merge(refusedRuns);
+    console.log(
+      `   B beside a flood refused whole (A over its monthly quota): ${statusList(besideRefused)}   p50 ${percentile(besideRefused.latencies, 0.5).toFixed(1)} ms  ` +
+        `p99 ${percentile(besideRefused.latencies, 0.99).toFixed(1)} ms (ratio to alone ${(percentile(besideRefused.latencies, 0.99) / p99Alone).toFixed(2)})`,
+    );
 
     // The limits' own cost, from each tenant's limiter (it writes by alarm, at most every 5 s).
     await new Promise((r) => setTimeout(r, 6_000));

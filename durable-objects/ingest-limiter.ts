@@ -171,6 +171,21 @@ export class IngestLimiter extends DurableObject<Env> {
     };
   }
 
+  /** The tenant's account was deleted: its counts go with it (nothing is written after this). */
+  async destroy(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.alarmAt = null;
+    this.tenantBucket = null;
+    this.month = "";
+    this.day = "";
+    this.monthSpans = 0;
+    this.monthDirty = false;
+    this.keys.clear();
+    this.rejectedDelta.clear();
+    this.stats = { requests: 0, alarms: 0, rowsWritten: 0 };
+  }
+
   override async alarm(): Promise<void> {
     const now = this.clock();
     this.rollOver(now);

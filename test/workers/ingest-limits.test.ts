@@ -346,6 +346,21 @@ describe("the key caps API", () => {
   });
 });
 
+describe("account deletion", () => {
+  it("erases the tenant's limiter counts with the account", async () => {
+    const tenant = await signUp();
+    await useLimiterClock(tenant, dayStartClock());
+    expect((await send(tenant.ingestKey, batch(5))).status).toBe(200);
+    expect(await runDurableObjectAlarm(limiter(tenant))).toBe(true);
+    const deleted = await call("/api/account", { method: "DELETE", headers: { "content-type": "application/json", cookie: tenant.cookie }, body: JSON.stringify({ password: tenant.password }) });
+    expect(deleted.status).toBe(202);
+    const tables = await runInDurableObject(limiter(tenant), (_instance, state) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+    );
+    expect(tables).toEqual([]);
+  });
+});
+
 describe("operator routes", () => {
   it("refuses an unknown plan and a missing tenant, and reports what the limiter counted", async () => {
     const tenant = await signUp();

@@ -13,6 +13,7 @@ import { allShards, shardStub } from "../storage/shard-routing";
 import { forgetTenant, MAX_SHARDS } from "../storage/tenant-directory";
 import { requireSession } from "../middleware/auth";
 import { consumeAttempt, emailLimit, limitPerIp } from "../middleware/rate-limit";
+import { limiterStub } from "../limits/protocol";
 
 export const accountRoutes = new Hono<{ Bindings: Env }>();
 
@@ -85,7 +86,10 @@ accountRoutes.delete("/api/account", requireSession(), async (c) => {
   const record = principal.kind === "session" ? await findPassword(c.env.DB, principal.userId) : undefined;
   if (!record || !(await verifyPassword(password, record))) throw new Forbidden("wrong password: the account was not deleted");
   const config = c.get("tenant");
-  await Promise.all(allShards(config).map((shard) => shardStub(c.env, config.tenantId, shard).destroy()));
+  await Promise.all([
+    ...allShards(config).map((shard) => shardStub(c.env, config.tenantId, shard).destroy()),
+    limiterStub(c.env, config.tenantId).destroy(),
+  ]);
   await deleteTenantRows(c.env.DB, config.tenantId);
   forgetTenant(config.tenantId);
   await forgetTenantKeys(config.tenantId);

@@ -28,13 +28,19 @@ export const DEFAULT_PLAN = "free";
  * plans: tests and benchmarks use it for plans small enough to reach; production leaves it empty.
  */
 export function planOf(name: string | undefined, overrides?: string): Plan {
-  const extra = overrides ? parsedOverrides(overrides) : undefined;
-  return (name !== undefined && (extra?.[name] ?? PLANS[name])) || (PLANS[DEFAULT_PLAN] as Plan);
+  return (name !== undefined && lookup(name, overrides)) || (PLANS[DEFAULT_PLAN] as Plan);
 }
 
 /** Whether a plan of this name exists (with the overrides), so an operator cannot set a typo. */
 export function isPlan(name: string, overrides?: string): boolean {
-  return (overrides ? parsedOverrides(overrides)[name] : undefined) !== undefined || PLANS[name] !== undefined;
+  return lookup(name, overrides) !== undefined;
+}
+
+/** Own entries only: "toString" or "constructor" name no plan. */
+function lookup(name: string, overrides: string | undefined): Plan | undefined {
+  const extra = overrides ? parsedOverrides(overrides) : undefined;
+  if (extra && Object.hasOwn(extra, name)) return extra[name];
+  return Object.hasOwn(PLANS, name) ? PLANS[name] : undefined;
 }
 
 /** Parsed once per isolate per distinct text; entries whose numbers are not positive integers are ignored. */

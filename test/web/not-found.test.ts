@@ -133,7 +133,7 @@ describe("a trace id with no trace", () => {
 
   it("asks again on Try again and still says not found", async () => {
     const { page } = tab;
-    const asked = page.waitForResponse((r) => r.url().endsWith(`/api/traces/${missing}`));
+    const asked = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/traces/${missing}`);
     await page.getByRole("button", { name: "Try again" }).click();
     expect((await asked).status()).toBe(404);
     await page.locator('[data-testid="trace-not-found"]').waitFor();

@@ -59,7 +59,7 @@ describe("the keyboard", () => {
       await page.goto("/search");
       await page.getByRole("button", { name: "Find traces" }).waitFor();
       const focused: string[] = [];
-      for (let i = 0; i < 9; i++) {
+      for (let i = 0; i < 13; i++) {
         await page.keyboard.press("Tab");
         const el = page.locator(":focus");
         focused.push((await el.getAttribute("aria-label")) || (await el.getAttribute("id")) || ((await el.textContent()) ?? "").trim());

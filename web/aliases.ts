@@ -14,4 +14,6 @@ export const webAliases = {
   $model: here("../worker/model"),
   // Jaeger query API v1 shapes, exactly as the Worker answers them.
   $jaeger: here("../worker/jaeger"),
+  // Sampling settings (strategies, tail policy, adaptive mode), as the Worker validates them.
+  $sampling: here("../worker/sampling"),
 };

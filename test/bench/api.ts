@@ -6,8 +6,11 @@ import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { costPerMillionSpans, type StoredNow, type UsageDay } from "../../worker/storage/usage.ts";
 
+/** Lets the bench set its tenants' plans through the operator route (PUT /admin/tenants/{id}/plan). */
+export const BENCH_ADMIN_TOKEN = "bench-admin-token";
+
 /** The bench's servers compact per minute, not per hour (see run.ts). */
-export const BENCH_VARS = { TRACE_COMPACTION_WINDOW_SECONDS: "60" };
+export const BENCH_VARS = { TRACE_COMPACTION_WINDOW_SECONDS: "60", ADMIN_TOKEN: BENCH_ADMIN_TOKEN };
 
 export interface BenchTenant {
   tenantId: string;
@@ -15,7 +18,12 @@ export interface BenchTenant {
   readKey: string;
 }
 
-export async function signUpBench(url: string, name: string): Promise<BenchTenant> {
+/**
+ * A tenant with an ingest key and a read key, on `plan`: by default the largest, so the parts that
+ * measure throughput and cost are not refused by the free plan's 2,000 spans/s (the limits part
+ * sets its own plans). Its limiter still answers every request, so its cost is in the figures.
+ */
+export async function signUpBench(url: string, name: string, plan = "enterprise"): Promise<BenchTenant> {
   const signup = await fetch(`${url}/api/signup`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -30,6 +38,12 @@ export async function signUpBench(url: string, name: string): Promise<BenchTenan
     body: JSON.stringify({ name: `${name} reader`, scopes: ["read"] }),
   });
   const { key } = (await created.json()) as { key: string };
+  const planned = await fetch(`${url}/admin/tenants/${tenant.id}/plan`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ plan }),
+  });
+  if (!planned.ok) throw new Error(`setting plan ${plan} failed: ${planned.status} ${await planned.text()}`);
   return { tenantId: tenant.id, ingestKey: apiKey.key, readKey: key };
 }
 

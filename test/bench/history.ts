@@ -55,7 +55,7 @@ export async function runHistoryBench(): Promise<void> {
   if (!(HISTORY_SPANS > 0)) return;
   // Small, uncompacted blocks: many blocks of history quickly.
   const server = await startServer({
-    vars: { TRACE_BLOCK_MAX_TRACES: "40", TRACE_BLOCK_WAIT_SECONDS: "0", TRACE_QUIET_SECONDS: "1", TRACE_COMPACTION_EARLY_BLOCKS: "0", TRACE_COMPACTION_WINDOW_SECONDS: "86400" },
+    vars: { ...BENCH_VARS, TRACE_BLOCK_MAX_TRACES: "40", TRACE_BLOCK_WAIT_SECONDS: "0", TRACE_QUIET_SECONDS: "1", TRACE_COMPACTION_EARLY_BLOCKS: "0", TRACE_COMPACTION_WINDOW_SECONDS: "86400" },
   });
   running.push(server);
   try {

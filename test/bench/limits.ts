@@ -16,7 +16,7 @@
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { collectHotrodSpans } from "../demo/traffic.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
-import { BENCH_VARS, percentile, signUpBench, type BenchTenant } from "./api.ts";
+import { BENCH_ADMIN_TOKEN as ADMIN_TOKEN, BENCH_VARS, percentile, signUpBench, type BenchTenant } from "./api.ts";
 import { freshBatches, type FreshBatches } from "./load.ts";
 
 const SECONDS = Number(process.env.BENCH_LIMITS_SECONDS ?? 10);
@@ -29,7 +29,6 @@ const SPENT_PLAN = { ...PLAN, spansPerMonth: 600 };
 /** A: 5× its rate, as 512-span requests. B: 3 requests a second (1,536 spans/s), under its free plan's 2,000. */
 const FLOOD_REQUESTS_PER_SECOND = (5 * PLAN.spansPerSecond) / BATCH;
 const STEADY_REQUESTS_PER_SECOND = 3;
-const ADMIN_TOKEN = "bench-admin-token";
 const PRICE = { objectRequest: 0.15 / 1e6, rowWritten: 1 / 1e6 };
 
 interface Sent {
@@ -102,7 +101,7 @@ export async function runLimitsBench(): Promise<void> {
     const body = ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array;
     const traceIds = spans.map((s) => s.spanContext().traceId);
     const flooder = await signUpBench(server.url, "flooder");
-    const steady = await signUpBench(server.url, "steady");
+    const steady = await signUpBench(server.url, "steady", "free");
     await admin(server.url, "PUT", `/admin/tenants/${flooder.tenantId}/plan`, { plan: "bench" });
     console.log(
       `\n7. limits: tenant A floods at 5× its plan (${PLAN.spansPerSecond.toLocaleString("en-US")} spans/s, burst ${PLAN.burstSpans.toLocaleString("en-US")}: ` +

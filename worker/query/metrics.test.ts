@@ -23,4 +23,11 @@ describe("resolutionFor", () => {
     expect(resolutionFor(now - 6 * HOUR_MS, now, now, 2 * HOUR_MS)).toBe(HOUR_MS);
     expect(resolutionFor(now - 6 * HOUR_MS, now, now, 90 * MINUTE_MS)).toBe(MINUTE_MS);
   });
+
+  it("reads minutes for hour steps over a range off the hour: hour rows would miss or over-count its ends", () => {
+    // The Monitor overview's window: the last hour, stepped by one hour, at 12:20.
+    const at = now + 20 * MINUTE_MS;
+    expect(resolutionFor(at - HOUR_MS, at, at, HOUR_MS)).toBe(MINUTE_MS);
+    expect(resolutionFor(now - HOUR_MS, at, at, HOUR_MS)).toBe(MINUTE_MS);
+  });
 });

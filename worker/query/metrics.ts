@@ -12,11 +12,13 @@ import type { TenantConfig } from "../storage/tenant-directory";
 
 /**
  * The bucket size a range is read at: minutes for a range of at most a day whose minutes are all
- * still kept — unless the caller steps by whole hours, which hours answer exactly with 60 times
- * fewer rows; hours otherwise.
+ * still kept — unless the range lies on whole hours and the caller steps by whole hours, which
+ * hours answer exactly with 60 times fewer rows; hours otherwise. (A range that does not start on
+ * the hour must not read hours: a window from 18:20 would skip the 18:00 bucket, or count all of it.)
  */
 export function resolutionFor(fromMs: number, toMs: number, now: number, stepMs?: number): number {
-  if (stepMs !== undefined && stepMs % HOUR_MS === 0) return HOUR_MS;
+  const onHours = fromMs % HOUR_MS === 0 && toMs % HOUR_MS === 0;
+  if (stepMs !== undefined && stepMs % HOUR_MS === 0 && onHours) return HOUR_MS;
   const minutesKept = fromMs >= now - MINUTES_KEPT_MS + MINUTE_MS;
   return toMs - fromMs <= MINUTE_RANGE_MAX_MS && minutesKept ? MINUTE_MS : HOUR_MS;
 }

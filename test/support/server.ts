@@ -74,7 +74,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     buildWebIfStale();
     await applyMigrations(stateDir);
   }
-  const port = await freePort();
+  // A free port can be taken by another process between our probe and wrangler's bind (or clash
+  // with a port workerd picks for itself): try again on a fresh one rather than fail the test.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(await freePort(), stateDir, options);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("Address already in use")) throw error;
+    }
+  }
+}
+
+async function launch(port: number, stateDir: string, options: ServerOptions): Promise<RunningServer> {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir];
   args.push("--show-interactive-dev-session=false", "--log-level", process.env.WRANGLER_LOG_LEVEL ?? "warn");
   if (options.config) args.push("--config", options.config);

@@ -26,9 +26,12 @@ export default defineConfig(async () => ({
                 // plan's rate (the default plan) lifted out of reach, its burst still 10 s of its rate
                 // and its monthly quota as is: the shard tests replay hours of driven-clock traffic in
                 // seconds of the limiter's real time.
+                // Every request asks the limiter: its clock is driven, a lease's window is real time.
+                INGEST_LEASE_MS: "0",
                 PLAN_OVERRIDES: JSON.stringify({
                   free: { spansPerSecond: 1_000_000_000, burstSpans: 10_000_000_000, spansPerMonth: 100_000_000 },
                   "test-rate": { spansPerSecond: 100, burstSpans: 200, spansPerMonth: 1_000_000 },
+                  "test-rate-large": { spansPerSecond: 100_000, burstSpans: 100_000, spansPerMonth: 1_000_000 },
                   "test-quota": { spansPerSecond: 100_000, burstSpans: 100_000, spansPerMonth: 300 },
                 }),
               },

@@ -1,9 +1,10 @@
 /**
  * IngestLimiter: a tenant's ingest limits — spans per second with a burst, the plan's monthly
  * quota, each key's rate and daily cap — enforced where their state lives: one object per tenant
- * (`${tenantId}/limits/0`), asked once per OTLP request before anything is stored. Limits hold
- * across isolates and locations because no Worker keeps any of this state, and a tenant at its
- * limit slows no other because each tenant has its own object.
+ * (`${tenantId}/limits/0`), asked before anything is stored — by each Worker isolate whenever
+ * the spans the object leased it (worker/limits/lease.ts) do not cover a request. Limits hold
+ * across isolates and locations because every span an isolate admits was first counted here, and
+ * a tenant at its limit slows no other because each tenant has its own object.
  *
  * One object is enough for every plan: it answers ~1,000 calls a second, and at the SDK's
  * 512-span batches that is ~500,000 spans/s, past the largest plan's 200,000. (A flood of tiny
@@ -94,10 +95,11 @@ export class IngestLimiter extends DurableObject<Env> {
     this.stats.requests++;
     this.monthDirty = true;
     const { key, spans } = request;
+    if (request.returned > 0) this.giveBack(key?.id ?? null, request.returned);
     if (request.invalidSpans > 0) this.reject(now, "spansInvalid", request.invalidSpans, 0);
     if (spans <= 0) {
       await this.scheduleWrite(now);
-      return { allowed: true };
+      return { allowed: true, leaseSpans: 0 };
     }
 
     const keyState = key ? this.keyState(key.id, now) : undefined;
@@ -108,31 +110,21 @@ export class IngestLimiter extends DurableObject<Env> {
       return refusal;
     }
 
-    if (this.tenantBucket) take(this.tenantBucket, spans);
-    if (keyState) {
-      if (keyState.bucket) take(keyState.bucket, spans);
-      keyState.daySpans += spans;
-      keyState.dirty = true;
-    }
-    this.monthSpans += spans;
-    this.monthDirty = true;
+    const leaseSpans = this.leaseBeside(request, keyState);
+    this.count(spans + leaseSpans, keyState);
     await this.scheduleWrite(now);
-    return { allowed: true };
+    return { allowed: true, leaseSpans };
   }
 
-  /** Gives back an admitted request's spans: storage failed and the exporter will send them again. */
+  /**
+   * Gives back spans counted earlier: an admitted request whose storage failed (the exporter will
+   * send it again), or what an isolate's lease did not use.
+   */
   async refund(keyId: string | null, spans: number): Promise<void> {
     const now = this.clock();
     this.rollOver(now);
-    this.monthSpans = Math.max(0, this.monthSpans - spans);
-    this.monthDirty = true;
-    if (this.tenantBucket) this.tenantBucket.tokens += spans;
-    const keyState = keyId ? this.keys.get(keyId) : undefined;
-    if (keyState) {
-      keyState.daySpans = Math.max(0, keyState.daySpans - spans);
-      keyState.dirty = true;
-      if (keyState.bucket) keyState.bucket.tokens += spans;
-    }
+    this.stats.requests++;
+    this.giveBack(keyId, spans);
     await this.scheduleWrite(now);
   }
 
@@ -193,6 +185,48 @@ export class IngestLimiter extends DurableObject<Env> {
     this.monthDirty = true;
     this.alarmAt = null;
     this.write(now);
+  }
+
+  /** Takes `spans` from every bucket and count (an admitted request, or a lease). */
+  private count(spans: number, keyState: KeyState | undefined): void {
+    if (this.tenantBucket) take(this.tenantBucket, spans);
+    if (keyState) {
+      if (keyState.bucket) take(keyState.bucket, spans);
+      keyState.daySpans += spans;
+      keyState.dirty = true;
+    }
+    this.monthSpans += spans;
+    this.monthDirty = true;
+  }
+
+  /** The opposite of `count`; a bucket never fills past its size. */
+  private giveBack(keyId: string | null, spans: number): void {
+    this.monthSpans = Math.max(0, this.monthSpans - spans);
+    this.monthDirty = true;
+    if (this.tenantBucket) this.tenantBucket.tokens += spans;
+    const keyState = keyId ? this.keys.get(keyId) : undefined;
+    if (keyState) {
+      keyState.daySpans = Math.max(0, keyState.daySpans - spans);
+      keyState.dirty = true;
+      if (keyState.bucket) keyState.bucket.tokens += spans;
+    }
+  }
+
+  /**
+   * Spans to lease beside an admitted request (see worker/limits/lease.ts): what the isolate
+   * wants, at most half of what every limit has left once the request is counted, and nothing when
+   * that would not fit another request like this one — near a limit every request is asked here.
+   */
+  private leaseBeside(request: AdmitRequest, keyState: KeyState | undefined): number {
+    const { plan, key, spans } = request;
+    if (request.leaseWanted <= 0) return 0;
+    const halves = [request.leaseWanted * 2, (plan.spansPerMonth - this.monthSpans - spans), (this.tenantBucket?.tokens ?? 0) - spans];
+    if (key && keyState) {
+      if (key.spansPerDay !== null) halves.push(key.spansPerDay - keyState.daySpans - spans);
+      if (key.spansPerSecond !== null && keyState.bucket) halves.push(keyState.bucket.tokens - spans);
+    }
+    const lease = Math.floor(Math.min(...halves) / 2);
+    return lease >= spans ? lease : 0;
   }
 
   /** The first limit the request would break, most lasting first (a quota outlasts a rate). */

@@ -1,6 +1,7 @@
 /**
  * What the OTLP route and the tenant's IngestLimiter (durable-objects/ingest-limiter.ts) say to
- * each other: one `admit` call per ingest request, answered allow or refuse.
+ * each other: an `admit` call per ingest request that no lease of the isolate covers (lease.ts),
+ * answered allow (with a lease, maybe) or refuse.
  */
 import type { Plan } from "./plans";
 
@@ -23,13 +24,21 @@ export interface AdmitRequest {
   bytes: number;
   /** Spans the decoder refused as malformed: counted, never limited. */
   invalidSpans: number;
+  /** Unused spans of the isolate's earlier leases, given back before this request is checked. */
+  returned: number;
+  /** Spans the isolate would like leased beside this request (0: no lease; see lease.ts). */
+  leaseWanted: number;
 }
 
 /** Which limit refused a request. */
 export type LimitName = "tenant_rate" | "key_rate" | "key_daily" | "plan_monthly";
 
 export type Admission =
-  | { allowed: true }
+  | {
+      allowed: true;
+      /** Spans leased to the isolate beyond this request, already counted against every limit. */
+      leaseSpans: number;
+    }
   | {
       allowed: false;
       limit: LimitName;

@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import { createKey, listKeys, NO_LIMITS, revokeKey, updateKeyLimits } from "../accounts/api-keys";
 import { keyLimitsField, nameField, readJsonObject, scopesField } from "../accounts/input";
 import { BadRequest, NotFound } from "../errors";
+import { isolateLeases, LeaseBook } from "../limits/lease";
 import { requireSession } from "../middleware/auth";
 
 export const keyRoutes = new Hono<{ Bindings: Env }>();
@@ -31,6 +32,8 @@ keyRoutes.patch("/api/keys/:id", requireSession(), async (c) => {
   if (body.limits === undefined) throw new BadRequest('send {"limits": {"spansPerSecond": …, "spansPerDay": …}} (null removes a cap)', "limits");
   const key = await updateKeyLimits(c.env.DB, c.get("tenantId"), id, keyLimitsField(body));
   if (!key) throw new NotFound(`no API key with id "${id.slice(0, 64)}"`);
+  // This isolate's lease was granted under the old caps: the next request asks under the new ones.
+  isolateLeases.retire(LeaseBook.id(c.get("tenantId"), id));
   return c.json(key);
 });
 

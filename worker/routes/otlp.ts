@@ -56,7 +56,7 @@ otlpRoutes.post("/v1/traces", requireApiKey("ingest"), async (c) => {
     ({ rejectedSpans, errorMessage } = scan);
   }
   // Limits before storage: a refused request writes nothing (the limiter counts it, by reason).
-  const refund = await admitIngest(c.env, c.get("tenant"), c.get("principal"), { spans: scan.spanCount, bytes: body.byteLength, invalidSpans: rejectedSpans });
+  const refund = await admitIngest(c.env, c.executionCtx, c.get("tenant"), c.get("principal"), { spans: scan.spanCount, bytes: body.byteLength, invalidSpans: rejectedSpans });
   if (scan.spanCount > 0) {
     let stored;
     try {

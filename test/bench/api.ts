@@ -4,7 +4,7 @@
  */
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import { costPerMillionSpans, type StoredNow, type UsageDay } from "../../worker/storage/usage.ts";
+import { costPerMillionSpans, PRICES, type StoredNow, type UsageDay } from "../../worker/storage/usage.ts";
 
 /** Lets the bench set its tenants' plans through the operator route (PUT /admin/tenants/{id}/plan). */
 export const BENCH_ADMIN_TOKEN = "bench-admin-token";
@@ -21,7 +21,7 @@ export interface BenchTenant {
 /**
  * A tenant with an ingest key and a read key, on `plan`: by default the largest, so the parts that
  * measure throughput and cost are not refused by the free plan's 2,000 spans/s (the limits part
- * sets its own plans). Its limiter still answers every request, so its cost is in the figures.
+ * sets its own plans). Its limiter still admits every span, so its cost is in the figures.
  */
 export async function signUpBench(url: string, name: string, plan = "enterprise"): Promise<BenchTenant> {
   const signup = await fetch(`${url}/api/signup`, {
@@ -75,11 +75,35 @@ export async function waitForRest(url: string, tenant: BenchTenant, options: { c
 
 const sum = (days: UsageDay[], key: keyof Omit<UsageDay, "day">) => days.reduce((n, d) => n + d[key], 0);
 
-/** Prints the work per million spans and its price, with 30 days of storage. */
-export function printCost(title: string, report: UsageReport, workerRequests: number): number {
+/** What the tenant's ingest limiter counted this month (GET /admin/tenants/{id}/limits). */
+export interface LimiterReport {
+  monthSpans: number;
+  /** Calls it answered: admissions and lease returns. */
+  requests: number;
+  alarms: number;
+  rowsWritten: number;
+}
+
+export async function limiterOf(url: string, tenant: BenchTenant): Promise<LimiterReport> {
+  const response = await fetch(`${url}/admin/tenants/${tenant.tenantId}/limits`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+  if (!response.ok) throw new Error(`limits of ${tenant.tenantId}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { limiter: LimiterReport }).limiter;
+}
+
+/** The limiter's calls, alarms and rows per million of its spans, priced. */
+export function limiterCost(report: LimiterReport): { requests: number; rows: number; dollars: number } {
+  const perMillion = (n: number) => (report.monthSpans > 0 ? (n * 1e6) / report.monthSpans : 0);
+  const requests = perMillion(report.requests + report.alarms);
+  const rows = perMillion(report.rowsWritten);
+  return { requests, rows, dollars: requests * PRICES.objectRequest + rows * PRICES.rowWritten };
+}
+
+/** Prints the work per million spans and its price, with 30 days of storage and the ingest limits. */
+export function printCost(title: string, report: UsageReport, workerRequests: number, limiter: LimiterReport): number {
   const spans = sum(report.days, "spansAppended");
   const perMillion = (n: number) => Math.round((n * 1e6) / spans).toLocaleString("en-US").padStart(9);
   const cost = costPerMillionSpans(report.days, report.stored, workerRequests, 1);
+  const limits = limiterCost(limiter);
   const { stored } = report;
   console.log(`\n${title}: ${spans.toLocaleString("en-US")} spans in ${workerRequests.toLocaleString("en-US")} requests, after compaction`);
   console.log(`  per million spans: Worker requests ${perMillion(workerRequests)}, DO requests ${perMillion(sum(report.days, "appends") + sum(report.days, "alarms"))}, DO rows written ${perMillion(sum(report.days, "objectRowsWritten"))}, R2 writes ${perMillion(sum(report.days, "r2Puts"))}, R2 reads ${perMillion(sum(report.days, "r2Gets"))}, D1 rows 0`);
@@ -96,12 +120,19 @@ export function printCost(title: string, report: UsageReport, workerRequests: nu
   line("R2 storage, 30 days", cost.r2Storage);
   line("DO storage, 30 days", cost.objectStorage);
   line("metric buckets (hours 30 days)", cost.metricStorage);
-  console.log(`    ${"total per million spans".padEnd(34)} $${cost.total.toFixed(4)}   (target ≤ $0.020)`);
+  line("ingest limiter", limits.dollars);
+  console.log(
+    `      (${Math.round(limits.requests).toLocaleString("en-US")} limiter calls and alarms, ${Math.round(limits.rows).toLocaleString("en-US")} rows per million spans: ` +
+      `${limiter.requests} calls, ${limiter.alarms} alarms for ${limiter.monthSpans.toLocaleString("en-US")} spans)`,
+  );
+  const total = cost.total + limits.dollars;
+  console.log(`    ${"total per million spans".padEnd(34)} $${total.toFixed(4)}   (target ≤ $0.020)`);
   console.log(
     `    of which RED metrics and graph: $${cost.aggregation.toFixed(5)}  (goal ≤ $0.002; ${perMillion(sum(report.days, "metricRowsWritten")).trim()} rows written per million spans, ` +
       `buckets ${(stored.metricMinuteBytes / 1024).toFixed(0)} KB of minutes and ${(stored.metricHourBytes / 1024).toFixed(0)} KB of hours now)`,
   );
-  return cost.total;
+  console.log(`    of which limits and usage accounting (the ingest limiter): $${limits.dollars.toFixed(5)}  (goal ≤ $0.002)`);
+  return total;
 }
 
 /** Sends spans in 512-span requests, 8 at a time, retried as an exporter would. */

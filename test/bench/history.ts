@@ -11,7 +11,7 @@
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { collectHotrodSpans } from "../demo/traffic.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
-import { BENCH_VARS, percentile, printCost, sendSpans, signUpBench, waitForRest, type BenchTenant } from "./api.ts";
+import { BENCH_VARS, limiterOf, percentile, printCost, sendSpans, signUpBench, waitForRest, type BenchTenant } from "./api.ts";
 
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 120);
 const SMALL_RATE = 4;
@@ -44,7 +44,7 @@ export async function runSmallTenantBench(): Promise<void> {
       }),
     );
     const report = await waitForRest(server.url, tenant, { compacted: true });
-    printCost("   cost of the small tenant", report, sent);
+    printCost("   cost of the small tenant", report, sent, await limiterOf(server.url, tenant));
   } finally {
     await server.stop();
     running.splice(running.indexOf(server), 1);

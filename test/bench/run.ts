@@ -22,7 +22,7 @@
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { collectHotrodSpans } from "../demo/traffic.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
-import { BENCH_VARS, printCost, signUpBench, waitForRest } from "./api.ts";
+import { BENCH_VARS, limiterOf, printCost, signUpBench, waitForRest } from "./api.ts";
 import { runHistoryBench, runSmallTenantBench } from "./history.ts";
 import { freshBatches, runLoad, type LoadResult } from "./load.ts";
 import { runLimitsBench } from "./limits.ts";
@@ -77,7 +77,7 @@ async function main() {
   // Every request the tenant sent (warm-up included: its spans are in the usage too).
   const requests = [warm[1] as LoadResult, ...fullRuns].reduce((n, r) => n + r.requests - r.non2xx - r.errors, 0);
   const report = await waitForRest(full.url, tenant, { compacted: true });
-  printCost("2. cost of the HotROD load (512-span requests)", report, requests);
+  printCost("2. cost of the HotROD load (512-span requests)", report, requests, await limiterOf(full.url, tenant));
   await full.stop();
   servers.length = 0;
 

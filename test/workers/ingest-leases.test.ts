@@ -87,6 +87,19 @@ describe("ingest leases", () => {
     expect((await report(config)).monthSpans).toBe(total);
   });
 
+  it("asks once for requests that find the lease spent at the same moment, and refuses none of them under the limit", async () => {
+    // test-rate: a burst of 200. Eight concurrent 20-span requests, 160 spans: each alone asking
+    // would lease half of what is left, and the later ones would find nothing left.
+    const config = await tenantOn("test-rate");
+    const book = new LeaseBook();
+    const background = new Background();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => admitted(config, book, background, 20)));
+    expect(answers.every(Boolean)).toBe(true);
+    expect((await report(config)).requests).toBeLessThan(8);
+    await background.settled();
+    expect((await report(config)).monthSpans).toBe(160);
+  });
+
   it("leases no more than half of a key's remaining daily cap, and refuses past the cap", async () => {
     const config = await tenantOn("test-rate-large");
     const book = new LeaseBook();

@@ -57,26 +57,39 @@ export async function admitIngest(
   };
 
   // Invalid spans are counted by the limiter (usage by reason), so such requests always call.
-  if (leaseMs > 0 && counts.invalidSpans === 0 && leases.take(id, counts.spans, Date.now())) return refundVia(leases.current(id));
+  if (leaseMs > 0 && counts.invalidSpans === 0) {
+    for (;;) {
+      if (leases.take(id, counts.spans, Date.now())) return refundVia(leases.current(id));
+      const inFlight = leases.inFlight(id);
+      if (!inFlight) break;
+      await inFlight.catch(() => undefined);
+    }
+  }
 
-  leases.retire(id);
-  const returned = leases.takeOwed(id);
-  const leaseWanted = leaseMs > 0 ? leases.wanted(id, counts.spans) : 0;
-  let admission;
+  const plan = planOf(config.plan, env.PLAN_OVERRIDES);
+  let answer;
   try {
-    admission = await limiter.admit({ tenantId: config.tenantId, plan: planOf(config.plan, env.PLAN_OVERRIDES), key, ...counts, returned, leaseWanted });
+    // The lease is held before the call's promise settles, so requests waiting on it find it.
+    answer = await leases.single(id, async () => {
+      leases.retire(id);
+      const returned = leases.takeOwed(id);
+      const leaseWanted = leaseMs > 0 ? leases.wanted(id, counts.spans) : 0;
+      const admission = await limiter.admit({ tenantId: config.tenantId, plan, key, ...counts, returned, leaseWanted });
+      const lease = admission.allowed && admission.leaseSpans > 0 ? leases.hold(id, admission.leaseSpans, Date.now() + leaseMs) : undefined;
+      return { admission, lease };
+    });
   } catch (error) {
     // Closed, not open: a limiter that cannot answer must not let a flood through to storage.
     // 503 is retryable, so exporters send the batch again instead of losing it.
     console.error(`ingest limiter of ${config.tenantId} unavailable`, error);
     throw new Unavailable("ingest limits are temporarily unavailable; retry", 1);
   }
+  const { admission, lease } = answer;
   if (!admission.allowed) {
     if (admission.status === 413) throw new PayloadTooLarge(admission.message);
     throw new TooManyRequests(admission.message, admission.retryAfterSeconds);
   }
-  if (admission.leaseSpans <= 0) return refundDirect;
-  const lease = leases.hold(id, admission.leaseSpans, Date.now() + leaseMs);
+  if (!lease) return refundDirect;
   // Unless a later request retires it first, the lease's unused spans go back a window after it
   // ends (the wait costs no CPU; waitUntil may run 30 s past the response).
   background.waitUntil(returnWhenIdle(limiter, leases, id, keyId, lease, 2 * leaseMs));

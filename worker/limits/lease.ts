@@ -39,6 +39,8 @@ export class LeaseBook {
   private owed = new Map<string, number>();
   /** What each id's last retired lease used: the next lease's size follows it. */
   private used = new Map<string, number>();
+  /** The limiter call in flight for each id: concurrent requests wait for its lease, not call too. */
+  private calls = new Map<string, Promise<unknown>>();
 
   static id(tenantId: string, keyId: string | null): string {
     return `${tenantId}\u0000${keyId ?? ""}`;
@@ -100,6 +102,27 @@ export class LeaseBook {
     const lease: Lease = { granted: spans, remaining: spans, expiresAt };
     this.leases.set(id, lease);
     return lease;
+  }
+
+  /**
+   * Runs `call` to the limiter as the only one in flight for `id`. Without this, requests that
+   * find the lease spent at the same moment would each ask for a lease, and each lease takes half
+   * of what is left: a burst of concurrent asks could hold a tenant's headroom in leases and see
+   * its own next request refused.
+   */
+  async single<T>(id: string, call: () => Promise<T>): Promise<T> {
+    const promise = call();
+    this.calls.set(id, promise);
+    try {
+      return await promise;
+    } finally {
+      if (this.calls.get(id) === promise) this.calls.delete(id);
+    }
+  }
+
+  /** The call in flight for `id`, to wait for before asking again. */
+  inFlight(id: string): Promise<unknown> | undefined {
+    return this.calls.get(id);
   }
 
   current(id: string): Lease | undefined {

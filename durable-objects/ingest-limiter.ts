@@ -15,11 +15,12 @@
  * - rates are token buckets in memory only. A restart refills them, which grants at most one
  *   extra burst — cheaper than writing a bucket per request.
  * - counts (the month's spans, each key's spans today, spans refused today by reason) are written
- *   by an alarm set PERSIST_INTERVAL_MS after the first unwritten change. The alarm keeps the
+ *   by an alarm set PERSIST_INTERVAL_MS after the first unwritten change, into one row a month
+ *   (the keys' day counts as JSON in it) and, on days with refusals, one row a day. The alarm keeps the
  *   object alive until it has run, so an idle object is evicted only with everything written; a
  *   crash or deploy can lose at most the last interval's counts (a few seconds of spans).
- * So a busy tenant costs ~3 rows and one alarm per 5 s, whatever its request rate, and an idle one
- * nothing: no row per request.
+ * So a busy tenant costs one row and one alarm per 5 s, whatever its request rate or number of
+ * keys, and an idle one nothing: no row per request.
  *
  * Refusing is cheap: every check is arithmetic on memory, and a refusal writes nothing before the
  * next alarm.
@@ -57,6 +58,8 @@ export class IngestLimiter extends DurableObject<Env> {
   private monthDirty = false;
   private day = "";
   private keys = new Map<string, KeyState>();
+  /** Day counts of keys as last written for `day`, read when a key is first seen again. */
+  private storedKeyDays = new Map<string, number>();
   /** Refusals not yet written, by day: added to the stored rows when the alarm runs. */
   private rejectedDelta = new Map<string, RejectedCounts>();
   private alarmAt: number | null = null;
@@ -68,23 +71,29 @@ export class IngestLimiter extends DurableObject<Env> {
     // Synchronous SQL: the schema exists before any call runs, without blockConcurrencyWhile.
     // Every table is keyed by what an upsert names, so a write is one row (no secondary index).
     ctx.storage.sql.exec(`
-      CREATE TABLE IF NOT EXISTS month_spans (
+      CREATE TABLE IF NOT EXISTS month_counts (
         month TEXT PRIMARY KEY,
         spans INTEGER NOT NULL,
         -- The object's own work this month (calls, alarms, rows written): what limits cost, kept
         -- in the row written anyway, so an evicted object's earlier work is still counted.
         calls INTEGER NOT NULL DEFAULT 0,
         alarms INTEGER NOT NULL DEFAULT 0,
-        rows_written INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE TABLE IF NOT EXISTS key_day_spans (key_id TEXT NOT NULL, day TEXT NOT NULL, spans INTEGER NOT NULL, PRIMARY KEY (key_id, day));
+        rows_written INTEGER NOT NULL DEFAULT 0,
+        -- Each key's spans on \`day\` as JSON {keyId: spans}: in this row, not a row per key, so a
+        -- write is one row however many keys sent (rows cost $1/M; a key's entry is ~40 bytes).
+        day TEXT NOT NULL DEFAULT '',
+        key_day_spans TEXT NOT NULL DEFAULT '{}'
+      ) WITHOUT ROWID; -- the key is the row: an upsert writes one row, not a row and its index entry
+      -- Before key days moved into the month's row (a row per key and day): nothing reads them.
+      DROP TABLE IF EXISTS key_day_spans;
+      DROP TABLE IF EXISTS month_spans;
       CREATE TABLE IF NOT EXISTS rejected_days (
         day TEXT PRIMARY KEY,
         spans_invalid INTEGER NOT NULL DEFAULT 0,
         spans_over_limit INTEGER NOT NULL DEFAULT 0,
         spans_over_quota INTEGER NOT NULL DEFAULT 0,
         bytes_rejected INTEGER NOT NULL DEFAULT 0
-      );
+      ) WITHOUT ROWID;
     `);
   }
 
@@ -270,8 +279,7 @@ export class IngestLimiter extends DurableObject<Env> {
     let state = this.keys.get(keyId);
     if (!state) {
       // First sight of the key today in this object's life: continue the stored count.
-      const [row] = this.ctx.storage.sql.exec<{ spans: number }>("SELECT spans FROM key_day_spans WHERE key_id = ? AND day = ?", keyId, utcDay(now)).toArray();
-      state = { bucket: null, daySpans: row?.spans ?? 0, dirty: false };
+      state = { bucket: null, daySpans: this.storedKeyDays.get(keyId) ?? 0, dirty: false };
       this.keys.set(keyId, state);
     }
     return state;
@@ -285,12 +293,18 @@ export class IngestLimiter extends DurableObject<Env> {
     if (this.day) this.write(now);
     if (month !== this.month) {
       const [row] = this.ctx.storage.sql
-        .exec<{ spans: number; calls: number; alarms: number; rows_written: number }>("SELECT spans, calls, alarms, rows_written FROM month_spans WHERE month = ?", month)
+        .exec<{ spans: number; calls: number; alarms: number; rows_written: number; day: string; key_day_spans: string }>(
+          "SELECT spans, calls, alarms, rows_written, day, key_day_spans FROM month_counts WHERE month = ?",
+          month,
+        )
         .toArray();
       this.month = month;
       this.monthSpans = row?.spans ?? 0;
       this.stats = { requests: row?.calls ?? 0, alarms: row?.alarms ?? 0, rowsWritten: row?.rows_written ?? 0 };
       this.monthDirty = false;
+      this.storedKeyDays = row && row.day === day ? keyDaysOf(row.key_day_spans) : new Map();
+    } else if (day !== this.day) {
+      this.storedKeyDays = new Map();
     }
     if (day !== this.day) {
       // Buckets carry over; day counts start again (read back lazily per key).
@@ -322,22 +336,11 @@ export class IngestLimiter extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(this.alarmAt);
   }
 
-  /** Writes every unwritten count in one transaction: one row per month, key and day touched. */
+  /** Writes every unwritten count in one transaction: the month's row, and a row per day refused. */
   private write(now: number): void {
     const sql = this.ctx.storage.sql;
     let rows = 0;
     this.ctx.storage.transactionSync(() => {
-
-      for (const [id, state] of this.keys) {
-        if (!state.dirty || !this.day) continue;
-        rows += sql.exec(
-          "INSERT INTO key_day_spans (key_id, day, spans) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spans = excluded.spans",
-          id,
-          this.day,
-          state.daySpans,
-        ).rowsWritten;
-        state.dirty = false;
-      }
       // Refusals as deltas added in SQL: no need to read a day's row before counting into it.
       for (const [day, d] of this.rejectedDelta) {
         rows += sql.exec(
@@ -355,28 +358,46 @@ export class IngestLimiter extends DurableObject<Env> {
       }
       this.rejectedDelta.clear();
       // Old rows go as they age out; each DELETE writes only when something is that old.
-      const today = utcDay(now);
-      rows += sql.exec("DELETE FROM key_day_spans WHERE day < ?", today).rowsWritten;
       rows += sql.exec("DELETE FROM rejected_days WHERE day < ?", utcDay(now - REJECTED_DAYS_KEPT * DAY_MS)).rowsWritten;
-      rows += sql.exec("DELETE FROM month_spans WHERE month < ?", utcMonth(Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() - MONTHS_KEPT, 1))).rowsWritten;
+      rows += sql.exec("DELETE FROM month_counts WHERE month < ?", utcMonth(Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() - MONTHS_KEPT, 1))).rowsWritten;
+      const keysDirty = [...this.keys.values()].some((k) => k.dirty);
       // Last, so the month's row counts the rows this write wrote (itself as one).
-      if (this.monthDirty && this.month) {
+      if ((this.monthDirty || keysDirty) && this.month) {
+        // Every key seen today, and those written earlier today and not seen since this object started.
+        const keyDays = new Map(this.storedKeyDays);
+        for (const [id, state] of this.keys) keyDays.set(id, state.daySpans);
         this.stats.rowsWritten += rows + 1;
         // Should the upsert count other than one row, the difference reaches memory and the next write.
         rows = -1;
         rows += sql.exec(
-          `INSERT INTO month_spans (month, spans, calls, alarms, rows_written) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (month) DO UPDATE SET spans = excluded.spans, calls = excluded.calls, alarms = excluded.alarms, rows_written = excluded.rows_written`,
+          `INSERT INTO month_counts (month, spans, calls, alarms, rows_written, day, key_day_spans) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (month) DO UPDATE SET spans = excluded.spans, calls = excluded.calls, alarms = excluded.alarms,
+             rows_written = excluded.rows_written, day = excluded.day, key_day_spans = excluded.key_day_spans`,
           this.month,
           this.monthSpans,
           this.stats.requests,
           this.stats.alarms,
           this.stats.rowsWritten,
+          this.day,
+          JSON.stringify(Object.fromEntries(keyDays)),
         ).rowsWritten;
+        this.storedKeyDays = keyDays;
+        for (const state of this.keys.values()) state.dirty = false;
         this.monthDirty = false;
       }
     });
     this.stats.rowsWritten += rows;
+  }
+}
+
+/** The stored {keyId: spans} of a month's row; anything unreadable counts as nothing. */
+function keyDaysOf(json: string): Map<string, number> {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (!parsed || typeof parsed !== "object") return new Map();
+    return new Map(Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === "number"));
+  } catch {
+    return new Map();
   }
 }
 

@@ -33,3 +33,8 @@ export function clip(text: string, max: number): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
 }
+
+/** Three significant figures (12.3, 767, 1340): latency quantiles are estimates, more digits mislead. */
+export function sig(n: number): number {
+  return Number.isFinite(n) && n !== 0 ? Number(n.toPrecision(3)) : 0;
+}

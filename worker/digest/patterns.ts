@@ -167,7 +167,8 @@ function timeoutCascades({ tree }: PatternInput): Pattern[] {
   // Chain length below each timeout, counting timeouts only; the deepest first.
   const chains: TreeSpan[][] = [];
   const covered = new Set<number>();
-  const deepestFirst = [...timeouts].sort((a, b) => depth(tree, b) - depth(tree, a));
+  const depths = depthsOf(tree);
+  const deepestFirst = [...timeouts].sort((a, b) => (depths[b.index] as number) - (depths[a.index] as number));
   for (const span of deepestFirst) {
     if (covered.has(span.index)) continue;
     const chain = [span];
@@ -192,10 +193,20 @@ function timeoutCascades({ tree }: PatternInput): Pattern[] {
   });
 }
 
-function depth(tree: DigestTree, span: TreeSpan): number {
-  let d = 0;
-  for (let at = span.parent; at >= 0 && d <= tree.spans.length; at = (tree.spans[at] as TreeSpan).parent) d++;
-  return d;
+/** Every span's depth, each computed once from its parent's (a 10,000-deep chain stays linear). */
+function depthsOf(tree: DigestTree): Int32Array {
+  const depths = new Int32Array(tree.spans.length).fill(-1);
+  for (const span of tree.spans) {
+    const chain: number[] = [];
+    let at = span.index;
+    while (at >= 0 && depths[at] === -1) {
+      chain.push(at);
+      at = (tree.spans[at] as TreeSpan).parent;
+    }
+    let d = at >= 0 ? (depths[at] as number) : -1;
+    for (let i = chain.length - 1; i >= 0; i--) depths[chain[i] as number] = ++d;
+  }
+  return depths;
 }
 
 /**

@@ -59,7 +59,7 @@ describe("Copy for AI", () => {
     const button = page.getByTestId("copy-for-ai");
     await expect(button.textContent()).resolves.toContain("Copy for AI");
     await button.click();
-    await page.locator('[data-testid="copy-for-ai"][data-phase="copied"]').waitFor();
+    await page.locator('[data-testid="copy-for-ai"][data-state="copied"]').waitFor();
     expect(await button.textContent()).toContain("Copied for AI");
     await screenshot(page, "copy-for-ai");
 
@@ -68,7 +68,7 @@ describe("Copy for AI", () => {
     expect(copied).toContain(`# Trace ${deadlock}: frontend GET /dispatch`);
     expect(copied).toContain("**customer: SELECT customer** (origin): Deadlock found when trying to get lock");
     // The feedback goes back to the button after a moment, ready to copy again.
-    await page.locator('[data-testid="copy-for-ai"][data-phase="idle"]').waitFor();
+    await page.locator('[data-testid="copy-for-ai"][data-state="idle"]').waitFor();
     expect(tab.errors).toEqual([]);
   });
 
@@ -81,7 +81,7 @@ describe("Copy for AI", () => {
     await page.evaluate("navigator.clipboard.writeText('untouched')");
     await page.getByTestId("copy-for-ai").click();
     await expect(page.getByTestId("copy-for-ai-error").textContent()).resolves.toBe("Could not copy the digest: trace gone");
-    expect(await page.getByTestId("copy-for-ai").getAttribute("data-phase")).toBe("failed");
+    expect(await page.getByTestId("copy-for-ai").getAttribute("data-state")).toBe("failed");
     expect(await readClipboard(page)).toBe("untouched");
     await page.unroute("**/digest");
   });

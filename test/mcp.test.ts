@@ -198,6 +198,13 @@ describe("the MCP server", () => {
     const garbage = await fetch(`${url}/mcp`, { method: "POST", headers, body: "{not json" });
     expect(garbage.status).toBe(400);
     expect(await garbage.text()).toContain("Parse error");
+    const text = await fetch(`${url}/mcp`, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: "{}" });
+    expect(text.status).toBe(415);
+    const huge = await fetch(`${url}/mcp`, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(300_000) } }) });
+    expect(huge.status).toBe(413);
+    const unknownTool = await call(client, "find_everything").catch((error: Error) => ({ text: error.message, isError: true }));
+    expect(unknownTool.isError).toBe(true);
+    expect(unknownTool.text).toContain("find_everything");
     const get = await fetch(`${url}/mcp`, { headers: { authorization: `Bearer ${tenant.readKey}`, accept: "text/event-stream" } });
     expect(get.status).toBe(405);
     expect(((await get.json()) as { error: { message: string } }).error.message).toContain("stateless");

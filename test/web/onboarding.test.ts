@@ -99,7 +99,9 @@ describe("from sign-up to the first trace", () => {
 
   it("fills the setup snippets with this server and the key", async () => {
     const { page } = tab;
-    const env = await page.getByRole("tabpanel").locator("pre").last().textContent();
+    // The first tab panel: the MCP client set-up below it has tabs too.
+    const panel = () => page.getByRole("tabpanel").first();
+    const env = await panel().locator("pre").last().textContent();
     expect(env).toContain(`OTEL_EXPORTER_OTLP_ENDPOINT="${url}"`);
     expect(env).toContain(`OTEL_EXPORTER_OTLP_HEADERS="x-api-key=${key}"`);
     expect(env).toContain(`OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf"`);
@@ -107,9 +109,9 @@ describe("from sign-up to the first trace", () => {
     await page.getByRole("tab", { name: "Environment" }).focus();
     await page.keyboard.press("ArrowRight");
     await expect.poll(() => page.getByRole("tab", { name: "Node.js" }).getAttribute("aria-selected")).toBe("true");
-    expect(await page.getByRole("tabpanel").textContent()).toContain(`url: "${url}/v1/traces"`);
+    expect(await panel().textContent()).toContain(`url: "${url}/v1/traces"`);
     await page.getByRole("tab", { name: "Collector" }).click();
-    const collector = await page.getByRole("tabpanel").locator("pre").last().textContent();
+    const collector = await panel().locator("pre").last().textContent();
     expect(collector).toContain(`endpoint: ${url}\n`);
     expect(collector).toContain(`x-api-key: ${key}`);
     await page.getByRole("tab", { name: "Environment" }).click();

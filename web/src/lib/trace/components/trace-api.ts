@@ -98,3 +98,22 @@ export function describeLoadError(error: unknown): LoadFailure {
   }
   return { kind: "failed", title: "Something went wrong", detail: error instanceof Error ? error.message : String(error), retry: true };
 }
+
+/** The trace's LLM-ready digest in Markdown (worker/digest): what "Copy for AI" copies. */
+export async function fetchDigest(id: string, f: Fetch = fetch): Promise<string> {
+  let response: Response;
+  try {
+    response = await f(`/api/traces/${encodeURIComponent(id)}/digest`, { headers: { accept: "text/markdown" }, credentials: "same-origin" });
+  } catch (cause) {
+    throw networkError(cause);
+  }
+  const text = await response.text();
+  if (response.ok) return text;
+  let body: unknown = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  throw errorFromBody(response.status, body, response.statusText);
+}

@@ -5,7 +5,7 @@
  * deep proxies over 10,000 spans would cost more than the whole render.
  */
 import { traceHues } from "../model/colors";
-import { criticalPath, criticalTimeBySpan, segmentsBySpan } from "../model/critical-path";
+import { criticalPath, criticalTimeBySpan, segmentsBySpan } from "$model/critical-path";
 import { findSpans, stepMatch } from "../model/find";
 import { ancestorsOf } from "../model/normalize";
 import { collapseAll, reveal, rowOf, toggle, visibleRows, type Collapsed } from "../model/rows";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { criticalPath, criticalTimeBySpan, segmentsBySpan } from "./critical-path";
+import { criticalPath, criticalTimeBySpan, segmentsBySpan } from "$model/critical-path";
 import { normalizeTrace } from "./normalize";
 import { makeTrace, BASE, type SpanSpec } from "./testing/builders";
 

@@ -2,7 +2,7 @@ import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { beforeAll, describe, expect, it } from "vitest";
 import { collectHotrodSpans } from "../../../../../test/demo/traffic";
 import type { JaegerTrace } from "../../../../../worker/jaeger/v1-types";
-import { criticalPath } from "./critical-path";
+import { criticalPath } from "$model/critical-path";
 import { downloadName, jaegerFileText, jaegerToOtlp, otlpFileText } from "./export";
 import { parseTraceFile, TraceFileError } from "./import";
 import { normalizeTrace } from "./normalize";

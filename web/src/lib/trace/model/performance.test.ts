@@ -4,7 +4,7 @@
  * on a shared machine fails on load, not on code.
  */
 import { describe, expect, it } from "vitest";
-import { criticalPath } from "./critical-path";
+import { criticalPath } from "$model/critical-path";
 import { findSpans } from "./find";
 import { flamegraph } from "./flamegraph";
 import { normalizeTrace } from "./normalize";

@@ -18,9 +18,28 @@
  *   children, so it always ends, even with zero-length spans.
  *
  * Every root gets its own path (orphans root their own trees when the real root is missing).
+ *
+ * It lives in the shared model because both the trace view (web/src/lib/trace/model) and the
+ * Worker's LLM digest (worker/digest) walk it; each hands in its own span tree through the small
+ * structural shape below, so neither has to build the other's model.
  */
-import { micros, type Micros } from "../../../../../worker/model/time";
-import type { ViewSpan, ViewTrace } from "./types";
+import { micros, type Micros } from "./time";
+
+/** What the walk needs of a span: its interval (µs), its children and how it hangs off its parent. */
+export interface PathSpan {
+  readonly start: number;
+  readonly end: number;
+  /** Child indexes into the same span array. */
+  readonly children: readonly number[];
+  /** FOLLOWS_FROM children (fire-and-forget work) are left off the path with their subtrees. */
+  readonly parentRefType: "CHILD_OF" | "FOLLOWS_FROM" | null;
+}
+
+export interface PathTrace {
+  readonly spans: readonly PathSpan[];
+  /** Root indexes; each gets its own path, in this order. */
+  readonly roots: readonly number[];
+}
 
 export interface CriticalSegment {
   span: number;
@@ -39,17 +58,17 @@ interface Frame {
 }
 
 /** Segments of the critical path in time order, per root in root order. */
-export function criticalPath(trace: ViewTrace): CriticalSegment[] {
+export function criticalPath(trace: PathTrace): CriticalSegment[] {
   const spans = trace.spans;
   // Effective (clipped) interval of each span reachable through CHILD_OF; NaN = not walked.
   const effStart = new Float64Array(spans.length).fill(NaN);
   const effEnd = new Float64Array(spans.length).fill(NaN);
 
   const childrenOf = (index: number): number[] => {
-    const parent = spans[index] as ViewSpan;
+    const parent = spans[index] as PathSpan;
     const kids: number[] = [];
     for (const c of parent.children) {
-      const child = spans[c] as ViewSpan;
+      const child = spans[c] as PathSpan;
       if (child.parentRefType === "FOLLOWS_FROM") continue;
       const s = Math.max(child.start, effStart[index] as number);
       const e = Math.min(child.end, effEnd[index] as number);
@@ -63,7 +82,7 @@ export function criticalPath(trace: ViewTrace): CriticalSegment[] {
 
   const all: CriticalSegment[] = [];
   for (const root of trace.roots) {
-    const span = spans[root] as ViewSpan;
+    const span = spans[root] as PathSpan;
     effStart[root] = span.start;
     effEnd[root] = span.end;
     const segments: CriticalSegment[] = [];

@@ -1,9 +1,10 @@
 /**
  * Broken propagation (worker/query/broken-traces.ts): where a service dropped the trace context.
  *
- * - `GET /api/broken-traces?lookback=&service=&limit=`: the findings of the window, newest first —
- *   trace id, suspect service, evidence, the fragments' trace ids, when — and broken traces per
- *   suspect service. `lookback` as Jaeger's search takes it (`1h`, `30m`, `2d`; at most 24 h).
+ * - `GET /api/broken-traces?lookback=&service=&limit=&endTs=`: the findings of the window, newest
+ *   first — trace id, suspect service, evidence, the fragments' trace ids, when — and broken traces
+ *   per suspect service. `lookback` as Jaeger's search takes it (`1h`, `30m`, `1d`; default 1h, at
+ *   most 24 h), `endTs` in ms (default now), `limit` 1–1,000 (default 100).
  * - `GET /api/traces/{traceId}/propagation`: the findings that concern one trace, for the trace
  *   view (Jaeger's own answer for the trace is left as Jaeger shapes it).
  *
@@ -22,7 +23,11 @@ export const propagationRoutes = new Hono<{ Bindings: Env }>();
 propagationRoutes.get("/api/broken-traces", requireReader(), async (c) => {
   const service = c.req.query("service") ?? "";
   if (service.length > 1_000) throw new InvalidParameter("service", "'service' must be at most 1,000 characters");
+  const end = c.req.query("endTs");
+  const endMs = end === undefined || end === "" ? Date.now() : Number(end);
+  if (!Number.isSafeInteger(endMs) || endMs < 0) throw new InvalidParameter("endTs", `'endTs' must be a whole number of milliseconds since the epoch, got "${String(end).slice(0, 40)}"`);
   const result = await findBrokenTraces(c.env, c.get("tenant"), {
+    endMs,
     lookbackMs: lookbackParam(c.req.query("lookback")),
     limit: limitParam(c.req.query("limit")),
     ...(service ? { service } : {}),

@@ -13,7 +13,8 @@
  */
 import { Aggregate, parseEdgeKey, parseOperationKey } from "../metrics/aggregate";
 import { CallGraph } from "../propagation/call-graph";
-import { findBreaks, type Finding } from "../propagation/detect";
+import type { BrokenTraces, TracePropagation } from "../propagation/answers";
+import { findBreaks } from "../propagation/detect";
 import { traceSigns, type TraceSigns } from "../propagation/signs";
 import { graphSpansOf } from "../propagation/trace-spans";
 import { allShards, shardConfig, shardStub } from "../storage/shard-routing";
@@ -36,17 +37,6 @@ export interface BrokenTracesParams {
   /** Only findings that name this service as the suspect. */
   service?: string;
   limit?: number;
-}
-
-export interface BrokenTraces {
-  start: number;
-  end: number;
-  /** Newest first, at most `limit`. */
-  findings: Finding[];
-  /** Broken traces per suspect service over the whole window (before `service` and `limit`). */
-  services: Array<{ service: string; broken: number }>;
-  /** Findings left out by `limit`. */
-  more: number;
 }
 
 export async function findBrokenTraces(env: Env, tenant: TenantConfig, params: BrokenTracesParams = {}): Promise<BrokenTraces> {
@@ -72,7 +62,7 @@ export async function findBrokenTraces(env: Env, tenant: TenantConfig, params: B
  * or null when there is no such trace. The trace itself is judged whole (every segment), so a
  * long trace flushed in pieces is judged on all of its spans.
  */
-export async function tracePropagation(env: Env, tenant: TenantConfig, traceId: string): Promise<{ traceId: string; findings: Finding[] } | null> {
+export async function tracePropagation(env: Env, tenant: TenantConfig, traceId: string): Promise<TracePropagation | null> {
   const trace = await readTrace(env, tenant, traceId);
   if (!trace || trace.spans.length === 0) return null;
   const spans = graphSpansOf(trace);

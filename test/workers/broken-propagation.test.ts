@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { makeSpan, type JsonObject } from "../support/otlp-builders";
-import { FUTURE, getJson, ingest, requestOf, settle, shard, shardSql, signUp, TestClock, traceIdOf, useClock, type Tenant } from "./helpers";
+import { call, FUTURE, getJson, ingest, requestOf, settle, shard, shardSql, signUp, TestClock, traceIdOf, useClock, type Tenant } from "./helpers";
 
 const MINUTE = 60_000;
 const T0 = FUTURE + 5 * MINUTE;
@@ -120,7 +120,7 @@ describe("broken propagation, from ingest to the routes", async () => {
         stitch: [{ traceId: sent.fragment, spanId: sent.fragmentRoot, parentTraceId: sent.checkout, parentSpanId: sent.danglingCall }],
         timeMs: T0 + (6 + i) * MINUTE + 2.3,
       });
-      expect(finding.evidence[0]).toContain(`ledger's SERVER span "POST /ledger" has no parent and started 0.3 ms into payments's CLIENT span "POST /ledger"`);
+      expect(finding.evidence[0]).toContain(`ledger's SERVER span "POST /ledger" has no parent and started 0.3 ms into payments' CLIENT span "POST /ledger"`);
       expect(finding.evidence[1]).toContain("ledger does continue the context of calls from payments (6)");
     }
     // The lost span's trace: shop passed its context to payments, its own span never came.
@@ -179,5 +179,59 @@ describe("broken propagation, from ingest to the routes", async () => {
     expect(body.findings).toEqual([]);
     expect(body.services).toEqual([]);
     expect((await getJson(other, `/api/traces/${broken[0]?.fragment}/propagation`)).status).toBe(404);
+  });
+});
+
+describe("broken propagation judges whole traces only", async () => {
+  /** Known calls first, so a trace's signs would be recorded if it were judged. */
+  async function tenantWithTraffic(tail?: JsonObject): Promise<{ tenant: Tenant; clock: TestClock }> {
+    const tenant = await signUp();
+    if (tail) {
+      const response = await call("/api/sampling", { method: "PUT", headers: { "content-type": "application/json", cookie: tenant.cookie }, body: JSON.stringify({ tail }) });
+      expect(response.status).toBe(200);
+    }
+    const clock = new TestClock(T0 + 10 * MINUTE);
+    await useClock(shard(tenant, 0), clock);
+    for (let n = 0; n < 3; n++) await checkout(tenant, 20 + n, T0 + n * 1_000, false);
+    await flush(tenant, clock);
+    return { tenant, clock };
+  }
+  const signRows = async (tenant: Tenant) => (await shardSql<{ n: number }>(shard(tenant, 0), "SELECT count(*) AS n FROM propagation_signs"))[0]?.n;
+
+  it("records nothing for a long trace written in segments, whose root comes last, and finds it whole when opened", async () => {
+    //   segment 1 (flushed while spans still arrive):   payments SERVER POST /pay ×2 → parent: shop's root, not here yet
+    //   segment 2 (the rest, minutes later):            shop SERVER POST /batch-checkout (the root)
+    const { tenant, clock } = await tenantWithTraffic();
+    const trace = traceIdOf(0x300);
+    const root = span(trace, "POST /batch-checkout", 2, T0 + 20 * MINUTE, 7 * MINUTE);
+    const child = (at: number) => span(trace, "POST /pay", 2, at, 5, { parentSpanId: root.spanId });
+    const opened = clock.now;
+    expect((await ingest(tenant, requestOf([child(T0 + 20 * MINUTE + 1)], "payments"))).status).toBe(200);
+    // A span every 5 s (quiet is 10 s): the trace never goes quiet, and is written as a segment once
+    // it has been open five minutes and its block's wait (30 s) is over.
+    clock.advance(5 * MINUTE - 5_000);
+    while (clock.now < opened + 5 * MINUTE + 35_000) {
+      expect((await ingest(tenant, requestOf([child(T0 + 25 * MINUTE)], "payments"))).status).toBe(200);
+      clock.advance(5_000);
+    }
+    clock.advance(1_000);
+    await settle(shard(tenant, 0));
+    const blocks = await shardSql<{ traces: number }>(shard(tenant, 0), "SELECT traces FROM blocks ORDER BY id DESC LIMIT 1");
+    expect(blocks).toEqual([{ traces: 1 }]);
+    expect(await shardSql(shard(tenant, 0), "SELECT 1 FROM blocks")).toHaveLength(2);
+    expect((await ingest(tenant, requestOf([root], "shop"))).status).toBe(200);
+    await flush(tenant, clock);
+    expect(await signRows(tenant)).toBe(0);
+    const { body } = await getJson<{ findings: unknown[] }>(tenant, `/api/traces/${trace}/propagation`);
+    expect(body.findings).toEqual([]);
+  });
+
+  it("records nothing for a trace tail sampling drops: it is stored nowhere to point at", async () => {
+    const { tenant, clock } = await tenantWithTraffic({ keepErrors: false, slowerThanMs: null, slowerThan: [], keepPercent: 0 });
+    await checkout(tenant, 30, T0 + 6 * MINUTE, true);
+    await flush(tenant, clock);
+    expect(await signRows(tenant)).toBe(0);
+    // Nothing stored, nothing found: a finding would point at a trace no one can open.
+    expect((await getJson<Broken>(tenant, `/api/broken-traces?${window}`)).body.findings).toEqual([]);
   });
 });

@@ -93,7 +93,7 @@ describe("broken propagation: naming the service that dropped the context", () =
       stitch: [{ traceId: "b2", spanId: fragment.spanId, parentTraceId: "b1", parentSpanId: call.spanId }],
       timeMs: (at + 400) / 1000,
     });
-    expect(finding?.evidence[0]).toContain(`payments's CLIENT span "payments 3"`);
+    expect(finding?.evidence[0]).toContain(`payments' CLIENT span "payments 3"`);
     expect(finding?.evidence[1]).toContain("ledger does continue the context of calls from payments (2)");
   });
 
@@ -167,7 +167,7 @@ describe("broken propagation: naming the service that dropped the context", () =
     const byTrace = new Map(findings.map((f) => [f.traceId, f]));
     expect(byTrace.get("m1")).toMatchObject({ sign: "missing-parent", suspect: "shop", fragments: ["m1"] });
     expect(byTrace.get("m1")?.evidence).toEqual([
-      `1 span names a parent that never arrived: payments's SERVER span "payments 2" names parent 00000000deadbeef`,
+      `1 span names a parent that never arrived: payments' SERVER span "payments 2" names parent 00000000deadbeef`,
       "shop calls payments (1 calls in this window) and is in this trace, yet none of its spans is the parent: it passed the context on but its span never arrived",
     ]);
     expect(byTrace.get("m2")).toMatchObject({ sign: "missing-parent", suspect: "ledger" });

@@ -54,7 +54,9 @@ export interface Finding {
 }
 
 const KIND_NAMES: Record<number, string> = { 0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER" };
-const describe = (span: SignSpan) => `${span.service}'s ${KIND_NAMES[span.kind] ?? "?"} span "${span.name}"`;
+/** "ledger's", "payments'": how a service's span is named in the evidence. */
+const owner = (service: string) => (service.endsWith("s") ? `${service}'` : `${service}'s`);
+const describe = (span: SignSpan) => `${owner(span.service)} ${KIND_NAMES[span.kind] ?? "?"} span "${span.name}"`;
 const ms = (us: number) => `${Math.round(us / 100) / 10} ms`;
 const short = (traceId: string) => traceId.slice(0, 16);
 
@@ -108,7 +110,7 @@ function blame(caller: string, callee: string, graph: CallGraph): { suspect: str
     return { suspect: caller, why: `${callee} does continue the context of calls from ${top}, so it reads incoming context: the call from ${caller} arrived without it` };
   }
   const out = graph.carriedOutOf(caller);
-  if (out > 0) return { suspect: callee, why: `${caller}'s calls to other services carry its context (${out} calls), but no call into ${callee} ever does: ${callee} does not read incoming context` };
+  if (out > 0) return { suspect: callee, why: `${owner(caller)} calls to other services carry its context (${out} calls), but no call into ${callee} ever does: ${callee} does not read incoming context` };
   return { suspect: caller, why: `the call left ${caller} without its context` };
 }
 

@@ -11,28 +11,18 @@
  * Read keys or the session; every read is the caller's tenant's only.
  */
 import { Hono } from "hono";
+import { NotFound } from "../errors";
 import { requireReader } from "../middleware/auth";
-import { DEFAULT_LIMIT, DEFAULT_LOOKBACK_MS, findBrokenTraces, MAX_LIMIT, MAX_LOOKBACK_MS, tracePropagation } from "../query/broken-traces";
-import { parseLookback } from "../query/duration";
+import { findBrokenTraces, tracePropagation } from "../query/broken-traces";
+import { brokenTracesParams } from "../query/broken-traces-params";
 import { InvalidParameter } from "../query/errors";
 import { parseTraceId } from "../query/read-trace";
-import { NotFound } from "../errors";
 
 export const propagationRoutes = new Hono<{ Bindings: Env }>();
 
 propagationRoutes.get("/api/broken-traces", requireReader(), async (c) => {
-  const service = c.req.query("service") ?? "";
-  if (service.length > 1_000) throw new InvalidParameter("service", "'service' must be at most 1,000 characters");
-  const end = c.req.query("endTs");
-  const endMs = end === undefined || end === "" ? Date.now() : Number(end);
-  if (!Number.isSafeInteger(endMs) || endMs < 0) throw new InvalidParameter("endTs", `'endTs' must be a whole number of milliseconds since the epoch, got "${String(end).slice(0, 40)}"`);
-  const result = await findBrokenTraces(c.env, c.get("tenant"), {
-    endMs,
-    lookbackMs: lookbackParam(c.req.query("lookback")),
-    limit: limitParam(c.req.query("limit")),
-    ...(service ? { service } : {}),
-  });
-  return c.json(result);
+  const params = brokenTracesParams((name) => c.req.query(name));
+  return c.json(await findBrokenTraces(c.env, c.get("tenant"), params));
 });
 
 propagationRoutes.get("/api/traces/:traceId/propagation", requireReader(), async (c) => {
@@ -44,24 +34,3 @@ propagationRoutes.get("/api/traces/:traceId/propagation", requireReader(), async
   if (!answer) throw new NotFound("trace not found");
   return c.json(answer);
 });
-
-function lookbackParam(text: string | undefined): number {
-  if (text === undefined || text === "") return DEFAULT_LOOKBACK_MS;
-  let ns: number | null;
-  try {
-    ns = parseLookback(text);
-  } catch {
-    throw new InvalidParameter("lookback", `'lookback' must be a duration such as 1h, 30m or 1d, got "${text.slice(0, 40)}"`);
-  }
-  if (ns === null || ns <= 0) throw new InvalidParameter("lookback", `'lookback' must be a positive duration such as 1h, got "${text.slice(0, 40)}"`);
-  const ms = ns / 1e6;
-  if (ms > MAX_LOOKBACK_MS) throw new InvalidParameter("lookback", "'lookback' must be at most 24h: signs of broken propagation are kept a day");
-  return ms;
-}
-
-function limitParam(text: string | undefined): number {
-  if (text === undefined || text === "") return DEFAULT_LIMIT;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new InvalidParameter("limit", `'limit' must be a whole number from 1 to ${MAX_LIMIT}, got "${text.slice(0, 40)}"`);
-  return n;
-}

@@ -122,6 +122,34 @@ describe("broken propagation: naming the service that dropped the context", () =
     expect(findings[0]?.evidence[1]).toContain("no call into ledger ever does: ledger does not read incoming context");
   });
 
+  it("ties each of many overlapping fragments to its own call: the enclosing call that started last before it", () => {
+    //   payments CLIENT #0  [0 ─────── 5 ms]
+    //   payments CLIENT #1     [1 ─────── 6 ms]        … 40 calls, 1 ms apart, each enclosing the next ones' starts
+    //   ledger SERVER #i         starts 0.2 ms into call #i, lasts 4 ms
+    const traces: GraphSpan[][] = [];
+    const expected = new Map<string, string>();
+    for (let i = 0; i < 40; i++) {
+      const at = 10_000_000 + i * 1_000;
+      const server = span(`p${i}`, "payments", SpanKind.SERVER, null, at - 100, 5_300);
+      const call = span(`p${i}`, "payments", SpanKind.CLIENT, server, at, 5_000, { peer: { service: "ledger" } });
+      traces.push([server, call], [span(`l${i}`, "ledger", SpanKind.SERVER, null, at + 200, 4_000)]);
+      expected.set(`l${i}`, `p${i}`);
+    }
+    const { findings } = judge(traces, [healthy("a1", 1_000_000)]);
+    expect(findings).toHaveLength(40);
+    for (const finding of findings) expect(finding.fragments).toEqual([expected.get(finding.traceId), finding.traceId]);
+  });
+
+  it("tolerates a few ms of clock skew between the caller's host and the callee's", () => {
+    //   payments CLIENT POST /ledger        [5.000 s ──── 5.005 s]
+    //   ledger SERVER (its clock 2 ms behind) [4.998 s … 5.002 s]
+    const at = 5_000_000;
+    const server = span("s1", "payments", SpanKind.SERVER, null, at - 100, 5_300);
+    const call = span("s1", "payments", SpanKind.CLIENT, server, at, 5_000, { peer: { service: "ledger" } });
+    const { findings } = judge([[server, call], [span("s2", "ledger", SpanKind.SERVER, null, at - 2_000, 4_000)]], [healthy("a1", 1_000_000)]);
+    expect(findings.map((f) => [f.traceId, f.fragments])).toEqual([["s2", ["s1", "s2"]]]);
+  });
+
   it("does not tie a fragment to a call it did not run inside", () => {
     //   payments CLIENT (peer ledger) [5.0 s … 5.005 s]
     //   ledger SERVER (no parent)                          [5.5 s …]   ← long after: another request

@@ -66,12 +66,14 @@ interface Candidate {
 }
 
 export function findBreaks(records: readonly TraceSigns[], graph: CallGraph): Finding[] {
-  const dangling: Array<Candidate & { peer: string }> = [];
-  const roots: Candidate[] = [];
+  const dangling = new ByStart();
+  const roots = new ByStart();
   for (const record of records) {
-    for (const call of record.dangling) dangling.push({ record, span: call, peer: call.peer });
-    if (record.root) roots.push({ record, span: record.root });
+    for (const call of record.dangling) dangling.add(call.peer, { record, span: call });
+    if (record.root) roots.add("", { record, span: record.root });
   }
+  dangling.sort();
+  roots.sort();
   const findings: Finding[] = [];
   for (const record of records) {
     const finding = fromDanglingCall(record, dangling, graph) ?? fromConcurrentRoot(record, roots, graph) ?? fromOutgoingRoot(record, graph) ?? fromMissingParent(record, graph);
@@ -80,19 +82,63 @@ export function findBreaks(records: readonly TraceSigns[], graph: CallGraph): Fi
   return findings.sort((a, b) => b.timeMs - a.timeMs);
 }
 
-/** Whether `inner` ran within `outer`, give or take clock skew. */
-function within(inner: SignSpan, outer: SignSpan): boolean {
-  return inner.startUs >= outer.startUs - SKEW_US && inner.endUs <= outer.endUs + SKEW_US;
+/** Whether `inner` ran within `outer`, exactly or give or take `skew` µs. */
+function within(inner: SignSpan, outer: SignSpan, skew = 0): boolean {
+  return inner.startUs >= outer.startUs - skew && inner.endUs <= outer.endUs + skew;
 }
 
-/** Of the spans that enclose `inner`, the one that started last before it (the tightest fit). */
-function tightest<T extends Candidate>(inner: SignSpan, traceId: string, candidates: T[]): T | undefined {
-  let best: T | undefined;
-  for (const c of candidates) {
-    if (c.record.traceId === traceId || !within(inner, c.span)) continue;
-    if (!best || Math.abs(inner.startUs - c.span.startUs) < Math.abs(inner.startUs - best.span.startUs)) best = c;
+/** Candidates looked at, at most, for one span: a bound on the work a day of broken traffic makes. */
+const MAX_SCAN = 2_000;
+
+/**
+ * Candidate spans by a key, in start order, so the span that encloses another and started last
+ * before it (the tightest fit: the call it came from) is found by a binary search and a short
+ * walk back, not by a pass over every candidate.
+ */
+class ByStart {
+  private readonly byKey = new Map<string, Candidate[]>();
+
+  add(key: string, candidate: Candidate): void {
+    const list = this.byKey.get(key);
+    if (list) list.push(candidate);
+    else this.byKey.set(key, [candidate]);
   }
-  return best;
+
+  sort(): void {
+    for (const list of this.byKey.values()) list.sort((a, b) => a.span.startUs - b.span.startUs);
+  }
+
+  /**
+   * The candidate under `key`, of another trace than `traceId` and passing `accept`, that `inner`
+   * came from: of those that enclose it exactly, the one that started last; failing any, the one
+   * that encloses it give or take clock skew and started nearest to it.
+   */
+  enclosing(key: string, inner: SignSpan, traceId: string, accept: (c: Candidate) => boolean = () => true): Candidate | undefined {
+    const list = this.byKey.get(key);
+    if (!list) return undefined;
+    const fits = (c: Candidate, skew: number) => c.record.traceId !== traceId && within(inner, c.span, skew) && accept(c);
+    const exactEnd = after(list, inner.startUs);
+    for (let i = exactEnd - 1; i >= 0 && i >= exactEnd - MAX_SCAN; i--) if (fits(list[i] as Candidate, 0)) return list[i];
+    const skewedEnd = after(list, inner.startUs + SKEW_US);
+    let best: Candidate | undefined;
+    for (let i = skewedEnd - 1; i >= 0 && i >= skewedEnd - MAX_SCAN; i--) {
+      const c = list[i] as Candidate;
+      if (fits(c, SKEW_US) && (!best || Math.abs(c.span.startUs - inner.startUs) < Math.abs(best.span.startUs - inner.startUs))) best = c;
+    }
+    return best;
+  }
+}
+
+/** The index of the first candidate (in start order) that starts after `us`. */
+function after(list: readonly Candidate[], us: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] as Candidate).span.startUs <= us) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function isIncoming(span: SignSpan): boolean {
@@ -114,14 +160,10 @@ function blame(caller: string, callee: string, graph: CallGraph): { suspect: str
   return { suspect: caller, why: `the call left ${caller} without its context` };
 }
 
-function fromDanglingCall(record: TraceSigns, dangling: Array<Candidate & { peer: string }>, graph: CallGraph): Finding | null {
+function fromDanglingCall(record: TraceSigns, dangling: ByStart, graph: CallGraph): Finding | null {
   const root = record.root;
   if (!root || !isIncoming(root)) return null;
-  const call = tightest(
-    root,
-    record.traceId,
-    dangling.filter((d) => d.peer === root.service),
-  );
+  const call = dangling.enclosing(root.service, root, record.traceId);
   if (!call) return null;
   const { suspect, why } = blame(call.span.service, root.service, graph);
   const known = graph.calls(call.span.service, root.service);
@@ -140,14 +182,15 @@ function fromDanglingCall(record: TraceSigns, dangling: Array<Candidate & { peer
   };
 }
 
-function fromConcurrentRoot(record: TraceSigns, roots: Candidate[], graph: CallGraph): Finding | null {
+function fromConcurrentRoot(record: TraceSigns, roots: ByStart, graph: CallGraph): Finding | null {
   const root = record.root;
   if (!root || !isIncoming(root)) return null;
-  const parent = tightest(
-    root,
-    record.traceId,
-    roots.filter((r) => r.span.service !== root.service && graph.calls(r.span.service, root.service).carried + graph.calls(r.span.service, root.service).named > 0),
-  );
+  const callsRoot = (c: Candidate) => {
+    if (c.span.service === root.service) return false;
+    const calls = graph.calls(c.span.service, root.service);
+    return calls.carried + calls.named > 0;
+  };
+  const parent = roots.enclosing("", root, record.traceId, callsRoot);
   if (!parent) return null;
   const { suspect, why } = blame(parent.span.service, root.service, graph);
   return {

@@ -123,9 +123,21 @@ describe("the trace view", () => {
     expect(levels.map((l) => l.split(" ")[0])).toEqual(["1", "2", "3", "4", "5"]);
     expect(levels[4]).toBe("5 ledger");
     await screenshot(page, "propagation-stitched");
+    // From the request's first trace, the same view.
+    await page.goto(`/trace/${broken.checkout}/stitched`);
+    await page.locator('[data-testid="stitched-banner"]').waitFor();
+    expect(await page.locator('[data-testid="span-count"]').textContent()).toBe("5");
+    expect(await page.locator('[data-testid="stitched-banner"] a').getAttribute("href")).toBe(`/trace/${broken.fragment}`);
     // The fragment as stored is still a trace of one span.
     const stored = await getJson<{ data: Array<{ spans: unknown[] }> }>(`${url}/api/traces/${broken.fragment}`, tenant.readKey);
     expect(stored.body.data[0]?.spans).toHaveLength(1);
+  });
+
+  it("says so when a trace has no fragments to stitch", async () => {
+    const { page } = tab;
+    await page.goto(`/trace/${demoTraceIds[0]}/stitched`);
+    await page.locator('[data-testid="stitched-failure"]').waitFor();
+    expect(await page.locator('[data-testid="stitched-failure"]').textContent()).toContain("No other trace is known to belong to the same request");
   });
 
   it("shows no banner above a healthy demo trace", async () => {

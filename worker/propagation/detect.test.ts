@@ -60,6 +60,26 @@ describe("broken propagation: one trace's signs", () => {
     expect(traceSigns([job], graph)).toBeNull();
   });
 
+  it("finds none where a load balancer's traceparent or an outbox relay starts a trace", () => {
+    //   shop SERVER POST /checkout   parent 00000000000000aa: the load balancer's, which reports no spans
+    //   ledger PRODUCER publish      (no parent: a relay polling an outbox table, in a called service)
+    const graph = graphOf([healthy("a1", 1_000_000)]);
+    expect(traceSigns([span("lb", "shop", SpanKind.SERVER, null, 2_000_000, 1_000, { parentSpanId: "00000000000000aa" })], graph)).toBeNull();
+    expect(traceSigns([span("ob", "ledger", SpanKind.PRODUCER, null, 3_000_000, 1_000, { peer: { messagingSystem: "kafka" } })], graph)).toBeNull();
+  });
+
+  it("does not tie a SERVER root to a caller's request that merely ran at the same time", () => {
+    //   trace q1:  payments SERVER POST /pay (no parent: payments is also called from outside)  [0 … 50 ms]
+    //   trace q2:  ledger SERVER POST /ledger (no parent)                                       [10 … 12 ms]
+    // At any load some request of a caller is running: that alone ties nothing.
+    const { records, findings } = judge(
+      [[span("q1", "payments", SpanKind.SERVER, null, 6_000_000, 50_000)], [span("q2", "ledger", SpanKind.SERVER, null, 6_010_000, 2_000)]],
+      [healthy("a1", 1_000_000)],
+    );
+    expect(records).toHaveLength(2);
+    expect(findings).toEqual([]);
+  });
+
   it("raises no finding for a SERVER root in a called service that nothing ties to a caller", () => {
     // ledger also serves requests from outside: a root there, with no caller's call around it, is not a break.
     //   ledger SERVER GET /health   (no parent; no dangling call, no concurrent root of a caller)

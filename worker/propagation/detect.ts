@@ -9,16 +9,18 @@
  *    of service B that names C: B called C, and C's side started a new trace. The two traces are
  *    one request. Suspect: B — unless C is never seen continuing anyone's context while B's calls
  *    to others carry it, which says C does not read incoming context.
- * 2. A fragment's root in C lies inside the suspect root of another trace, in a service B known to
- *    call C: separate root traces, at the same moment, from services that call each other.
- * 3. A trace starts with a CLIENT or PRODUCER span of service B, which others call: B made an
- *    outgoing call with no context, after losing the one it was called with. Suspect: B.
+ * 2. A fragment's root in C lies inside another trace whose root is a CLIENT span of a service B
+ *    known to call C: separate root traces, at the same moment, from services that call each
+ *    other — B lost its context, and its calls started traces of their own.
+ * 3. A trace starts with a CLIENT span of service B, which others call: B made an outgoing call
+ *    with no context, after losing the one it was called with. Suspect: B.
  * 4. Spans whose parent never arrived: the context was passed, the parent's span was not. For a
  *    SERVER span in C the parent was a caller's CLIENT span — the caller of C present in the trace
  *    (or C's usual caller) is the suspect; for other kinds the parent was C's own span.
  *
  * A SERVER root that no rule ties to a caller is not reported: services may be called and also
- * serve requests from outside, and a guess there would be a false alarm.
+ * serve requests from outside, and a guess there would be a false alarm. Nor is a SERVER root
+ * inside another trace's SERVER root: at any load, some request of a caller is always running.
  */
 import { SpanKind } from "../model/span";
 import type { CallGraph } from "./call-graph";
@@ -186,7 +188,7 @@ function fromConcurrentRoot(record: TraceSigns, roots: ByStart, graph: CallGraph
   const root = record.root;
   if (!root || !isIncoming(root)) return null;
   const callsRoot = (c: Candidate) => {
-    if (c.span.service === root.service) return false;
+    if (c.span.service === root.service || isIncoming(c.span)) return false;
     const calls = graph.calls(c.span.service, root.service);
     return calls.carried + calls.named > 0;
   };
@@ -244,14 +246,16 @@ function fromMissingParent(record: TraceSigns, graph: CallGraph): Finding | null
   const callers = graph.callers(orphan.service);
   const inTrace = callers.filter((c) => record.services.includes(c.service));
   const caller = inTrace[0] ?? callers[0];
+  // Nobody is known to call it: the parent is an upstream that reports no spans (a load balancer
+  // adding a traceparent), not a service of this tenant that lost anything.
+  if (!caller) return null;
   const evidence = [first];
-  if (caller && inTrace.length > 0) evidence.push(`${caller.service} calls ${orphan.service} (${caller.calls} calls in this window) and is in this trace, yet none of its spans is the parent: it passed the context on but its span never arrived`);
-  else if (caller) evidence.push(`${caller.service} is ${orphan.service}'s usual caller (${caller.calls} calls in this window); the parent would be its CLIENT span`);
-  else evidence.push(`no caller of ${orphan.service} is known: the span it was called from never arrived`);
+  if (inTrace.length > 0) evidence.push(`${caller.service} calls ${orphan.service} (${caller.calls} calls in this window) and is in this trace, yet none of its spans is the parent: it passed the context on but its span never arrived`);
+  else evidence.push(`${caller.service} is ${owner(orphan.service)} usual caller (${caller.calls} calls in this window); the parent would be its CLIENT span`);
   return {
     traceId: record.traceId,
     sign: "missing-parent",
-    suspect: caller?.service ?? orphan.service,
+    suspect: caller.service,
     evidence,
     fragments: [record.traceId],
     stitch: [],

@@ -2,10 +2,13 @@
  * The signs of lost context one completed trace shows on its own, from the span facts a trace
  * shard's flush already holds (the service-graph pass, worker/model/service-graph.ts):
  *
- * - orphans: spans whose parent never arrived (the context came, the parent's span did not);
+ * - orphans: spans whose parent never arrived (the context came, the parent's span did not) — but
+ *   not an incoming span of a service nobody is known to call: its parent is then an upstream that
+ *   does not report spans (a load balancer or gateway that forwards or adds a traceparent), which
+ *   would otherwise flag, and store, every trace;
  * - a root that is not an entry: no parent, in a service other services call — a SERVER span there
- *   may be a call that arrived without its context; a CLIENT or PRODUCER span there is an outgoing
- *   call made after the service lost the context it was called with;
+ *   may be a call that arrived without its context; a CLIENT span there is an outgoing call made
+ *   after the service lost the context it was called with;
  * - dangling calls: CLIENT spans nobody answered whose peer names a service that exports spans —
  *   the other side of the call exists, in some other trace.
  *
@@ -44,8 +47,6 @@ export interface TraceSigns {
   dangling: Array<SignSpan & { peer: string }>;
 }
 
-/** Kinds a service's span with no parent can only have if the service started the work itself. */
-const OUTGOING = new Set<SpanKind>([SpanKind.CLIENT, SpanKind.PRODUCER]);
 
 /** The signs of one trace's spans (all of one trace id), or null when it shows none. */
 export function traceSigns(spans: readonly GraphSpan[], known: CallGraph): TraceSigns | null {
@@ -69,7 +70,7 @@ export function traceSigns(spans: readonly GraphSpan[], known: CallGraph): Trace
   let root: GraphSpan | null = null;
   const dangling: TraceSigns["dangling"] = [];
   for (const span of spans) {
-    if (span.parentSpanId && !ids.has(span.parentSpanId)) {
+    if (span.parentSpanId && !ids.has(span.parentSpanId) && (!isIncoming(span) || known.isCalled(span.service))) {
       orphanCount++;
       if (orphans.length < MAX_SIGN_SPANS) orphans.push({ ...signSpan(span), parentSpanId: span.parentSpanId });
     }
@@ -86,15 +87,19 @@ export function traceSigns(spans: readonly GraphSpan[], known: CallGraph): Trace
 
 /**
  * A root worth a second look: in a service others call, of a kind an incoming call would have —
- * or of an outgoing kind, which no incoming call explains. A CONSUMER linked to its message's
+ * or a CLIENT span, a call no incoming request explains. A CONSUMER linked to its message's
  * producer carried its context by the link (a new trace is how messaging works); an INTERNAL root
- * is a job the service runs on its own (timers, batch work) and is left alone.
+ * is a job the service runs on its own (timers, batch work), and so is a PRODUCER root (an outbox
+ * relay, a scheduler): they are left alone.
  */
 function isSuspectRoot(root: GraphSpan, known: CallGraph): boolean {
   if (!known.isCalled(root.service)) return false;
-  if (root.kind === SpanKind.SERVER) return true;
-  if (root.kind === SpanKind.CONSUMER) return !root.links?.length;
-  return OUTGOING.has(root.kind);
+  if (root.kind === SpanKind.SERVER || root.kind === SpanKind.CLIENT) return true;
+  return root.kind === SpanKind.CONSUMER && !root.links?.length;
+}
+
+function isIncoming(span: GraphSpan): boolean {
+  return span.kind === SpanKind.SERVER || span.kind === SpanKind.CONSUMER;
 }
 
 /**

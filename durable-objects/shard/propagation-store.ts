@@ -1,7 +1,7 @@
 /**
  * The signs of broken propagation (worker/propagation/signs.ts) of the traces a shard flushed, in
  * its SQLite: one row per flush that found any, written in the flush's transaction. A healthy
- * trace has none, so healthy traffic writes nothing here; a broken one costs its record (~150 B of
+ * trace has none, so healthy traffic writes nothing here; a broken one costs its record (~300 B of
  * JSON) inside the flush's one row — never a row per span or per trace, and no R2 read.
  *
  * Kept as long as the minute metrics (25 h): the detector looks back at most a day, and the

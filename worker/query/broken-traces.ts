@@ -66,8 +66,13 @@ export async function tracePropagation(env: Env, tenant: TenantConfig, traceId: 
   const trace = await readTrace(env, tenant, traceId);
   if (!trace || trace.spans.length === 0) return null;
   const spans = graphSpansOf(trace);
-  const startMs = Math.min(...spans.map((s) => s.startUs)) / 1000;
-  const endMs = Math.max(...spans.map((s) => s.startUs + s.durationUs)) / 1000;
+  // A loop, not Math.min(...spans): a trace of 100,000 spans would pass the engine's argument limit.
+  let startMs = Infinity;
+  let endMs = -Infinity;
+  for (const s of spans) {
+    startMs = Math.min(startMs, s.startUs / 1000);
+    endMs = Math.max(endMs, (s.startUs + s.durationUs) / 1000);
+  }
   const [stored, graph] = await Promise.all([
     readSigns(env, tenant, startMs - AROUND_TRACE_MS, endMs + AROUND_TRACE_MS),
     callGraph(env, tenant, startMs - 6 * AROUND_TRACE_MS, endMs + AROUND_TRACE_MS),

@@ -65,7 +65,7 @@ beforeAll(async () => {
   for (const service of shop.services) expect(exportSucceeded(await exportSpans(url, tenant.ingestKey, await service.finished(), { kind: "protobuf" }))).toBe(true);
   // Shards record signs as traces complete (1 s of quiet here); wait for the demo's traces too, so
   // "no finding among them" means they were judged, not that they were not there yet.
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     const found = await getJson<BrokenTraces>(`${url}/api/broken-traces?lookback=1h`, tenant.readKey);
     expect(found.status).toBe(200);
@@ -159,5 +159,6 @@ describe("the Monitor", () => {
     expect(await payments.textContent()).toBe("1");
     expect(await payments.getAttribute("href")).toBe(`/trace/${broken.fragment}`);
     expect(await page.locator('tr[data-service="frontend"] [data-testid="broken-count"]').textContent()).toBe("0");
+    await screenshot(page, "propagation-monitor");
   });
 });

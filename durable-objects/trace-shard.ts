@@ -39,13 +39,15 @@ import type { PendingPart } from "./shard/pending-store";
 import { concat } from "./shard/pending-store";
 import { createSchema } from "./shard/schema";
 import { digestOnly, prepareTrace, yieldToEventLoop } from "./shard/segment";
-import { aggregateByBucket, MINUTE_MS } from "../worker/metrics/aggregate";
+import { aggregateByBucket, HOUR_MS, MINUTE_MS } from "../worker/metrics/aggregate";
 import { linkedTraceOf, pairWithHeld, PAIRING_WINDOW_MS, type HeldSpan } from "../worker/metrics/pairing";
 import type { GraphSpan } from "../worker/model/service-graph";
 import { shardOf } from "../worker/storage/shard-routing";
 import { ShardStore } from "./shard/store";
 import { DayTally, USAGE_DAYS_KEPT } from "./shard/usage-days";
 import { TailSampling } from "./shard/tail-sampling";
+import { RecentCalls } from "./shard/recent-calls";
+import { byTrace, traceSigns, type TraceSigns } from "../worker/propagation/signs";
 
 const DAY_MS = 86_400_000;
 /** A trace still receiving spans after this long is written anyway; later spans add a segment. */
@@ -87,6 +89,8 @@ export class TraceShard extends DurableObject<Env> {
   private retentionDays = 30;
   /** The tenant's tail policy, as last told, and the memory of rule-kept traces (shard/tail-sampling.ts). */
   private readonly tail: TailSampling;
+  /** The call graph as this shard knows it, for the broken-propagation signs (shard/recent-calls.ts). */
+  private readonly recentCalls = new RecentCalls();
   /** The tenant's shard count as last told: where a linked consumer's producer lives. */
   private shardCount: number | null = null;
   private destroying = false;
@@ -282,6 +286,12 @@ export class TraceShard extends DurableObject<Env> {
     return this.store.metrics.range(resolution, from, to);
   }
 
+  /** Broken-propagation signs of the traces that started in [fromMs, toMs) (shard/propagation-store.ts). */
+  async propagationSigns(config: ShardConfig, fromMs: number, toMs: number): Promise<TraceSigns[]> {
+    await this.admit(config, false);
+    return this.store.propagation.range(fromMs, toMs);
+  }
+
   /** Where the archived copy of a trace is, or null. */
   async archivedCopy(config: ShardConfig, traceId: string): Promise<SegmentLocation | null> {
     await this.admit(config, false);
@@ -465,9 +475,14 @@ export class TraceShard extends DurableObject<Env> {
     const now = this.clock();
     const { pending } = this.store;
     const flushed = new Map<string, PendingPart[]>();
+    // Traces not judged for broken propagation: a segment (still receiving spans, or the rest of
+    // one written before) lacks spans of its trace — its orphans' parents may just be elsewhere —
+    // and a trace tail sampling drops is stored nowhere to point at.
+    const unjudged = new Set<string>();
     for (const traceId of traceIds) {
       const open = pending.open.get(traceId);
       if (open) flushed.set(traceId, [...open.parts]);
+      if (!open || open.lastSeen + this.quietMs() > now || this.recent.has(traceId)) unjudged.add(traceId);
     }
     const reader = pending.reader();
     reader.preload([...flushed.values()].flat().map((p) => p.slot));
@@ -491,6 +506,7 @@ export class TraceShard extends DurableObject<Env> {
         dropped.tracesDropped++;
         dropped.spansDropped += trace.digest.spanCount;
         dropped.bytesDropped += trace.bytes.byteLength;
+        unjudged.add(traceId);
         continue;
       }
       builder.add(trace);
@@ -512,6 +528,7 @@ export class TraceShard extends DurableObject<Env> {
       const tally = new DayTally();
       const { forward, rows } = this.recordMetrics(graph, now);
       tally.add(utcDay(now), { metricRowsWritten: rows });
+      this.store.propagation.put(now, this.signsOf(graph, unjudged));
       if (sampling) {
         this.tail.save(now);
         if (dropped.tracesDropped > 0) tally.add(utcDay(now), dropped);
@@ -568,8 +585,26 @@ export class TraceShard extends DurableObject<Env> {
       },
     });
     this.store.metrics.add(aggregateByBucket(fresh, pairing.calls, pairing.entries, MINUTE_MS));
+    // Before noting this flush's calls: the hour rows just written hold them already.
+    this.recentCalls.seedOnce(() => this.store.metrics.range(HOUR_MS, Math.floor(now / HOUR_MS) * HOUR_MS - HOUR_MS, now), now);
+    this.recentCalls.note(pairing.calls, fresh, now);
     this.store.held.put(pairing.keep);
     return { forward: pairing.forward, rows: this.sql.rowsWritten - rowsBefore };
+  }
+
+  /**
+   * The signs of broken propagation among a flush's complete traces, judged against the calls
+   * this shard knows (worker/propagation/signs.ts): from the span facts the flush read anyway.
+   */
+  private signsOf(graph: readonly GraphSpan[], unjudged: ReadonlySet<string>): TraceSigns[] {
+    const known = this.recentCalls.graph();
+    const found: TraceSigns[] = [];
+    for (const [traceId, spans] of byTrace(graph)) {
+      if (unjudged.has(traceId)) continue;
+      const signs = traceSigns(spans, known);
+      if (signs) found.push(signs);
+    }
+    return found;
   }
 
   /** recordMetrics outside a flush (a pass over held spans), in its own transaction with its usage. */
@@ -650,6 +685,7 @@ export class TraceShard extends DurableObject<Env> {
       this.store.ids.dropExpired(cutoff);
       this.store.catalog.expire(cutoff);
       this.store.metrics.expire(now, cutoff);
+      this.store.propagation.expire(now);
       this.store.usageDays.expire(utcDay(now - USAGE_DAYS_KEPT * DAY_MS));
       // Flushed spans linger in a free row at most an hour (reused long before, under steady traffic).
       this.store.pending.purgeFree(now - FREE_ROWS_KEPT_MS);

@@ -16,4 +16,6 @@ export const webAliases = {
   $jaeger: here("../worker/jaeger"),
   // Sampling settings (strategies, tail policy, adaptive mode), as the Worker validates them.
   $sampling: here("../worker/sampling"),
+  // Broken-propagation findings (what GET /api/broken-traces answers), as the Worker computes them.
+  $propagation: here("../worker/propagation"),
 };

@@ -16,6 +16,7 @@ import { metricsRoutes } from "./routes/metrics";
 import { samplingRoutes } from "./routes/sampling";
 import { digestRoutes } from "./routes/digest";
 import { mcpRoutes } from "./routes/mcp";
+import { propagationRoutes } from "./routes/propagation";
 import { guardD1 } from "./storage/sql-guard";
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -40,6 +41,7 @@ app.route("/", metricsRoutes);
 app.route("/", samplingRoutes);
 app.route("/", digestRoutes);
 app.route("/", mcpRoutes);
+app.route("/", propagationRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

@@ -38,6 +38,9 @@ const TABLES = [
   "CREATE TABLE IF NOT EXISTS metric_buckets (resolution INTEGER NOT NULL, bucket INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (resolution, bucket)) WITHOUT ROWID",
   // Message spans waiting for the other side of their call (held-spans.ts).
   "CREATE TABLE IF NOT EXISTS held_spans (id INTEGER PRIMARY KEY, until INTEGER NOT NULL, data TEXT NOT NULL)",
+  // Signs of broken propagation, one row per flush that found any, keyed by the flush's time
+  // (propagation-store.ts): the rowid is the key, so reads by time need no index.
+  "CREATE TABLE IF NOT EXISTS propagation_signs (at INTEGER PRIMARY KEY, data TEXT NOT NULL)",
   // Traces kept past retention (archive.ts).
   "CREATE TABLE IF NOT EXISTS archived (trace_id TEXT PRIMARY KEY, key TEXT NOT NULL, bytes INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID",
   // R2 objects to delete once no reader can still be using them (garbage.ts).

@@ -12,6 +12,7 @@ import { IdIndex } from "./id-index";
 import { Manifest } from "./manifest";
 import { MetricsStore } from "./metrics-store";
 import { PendingStore } from "./pending-store";
+import { PropagationStore } from "./propagation-store";
 import { DayTally, UsageDays } from "./usage-days";
 
 export class ShardStore {
@@ -23,6 +24,7 @@ export class ShardStore {
   readonly garbage: Garbage;
   readonly metrics: MetricsStore;
   readonly held: HeldSpans;
+  readonly propagation: PropagationStore;
   /** Counts of work done outside any transaction (alarms set), written with the next one. */
   private unrecorded = new DayTally();
 
@@ -42,6 +44,7 @@ export class ShardStore {
     this.garbage = new Garbage(sql);
     this.metrics = new MetricsStore(sql);
     this.held = new HeldSpans(sql);
+    this.propagation = new PropagationStore(sql);
   }
 
   /** Runs `fn` as one SQLite transaction: all of its writes, or none. */

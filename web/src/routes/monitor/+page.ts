@@ -5,6 +5,7 @@
  */
 import { settle } from "$lib/monitor/api";
 import { loadOverview } from "$lib/monitor/overview";
+import { brokenTraces } from "$lib/propagation/api";
 import { rangeWindow, readRange } from "$lib/monitor/range";
 import type { PageLoad } from "./$types";
 
@@ -12,5 +13,5 @@ export const load: PageLoad = ({ fetch, url, depends }) => {
   depends("app:monitor");
   const range = readRange(url.searchParams);
   const window = rangeWindow(range, Date.now());
-  return { range, window, overview: settle(loadOverview(window, { fetch })) };
+  return { range, window, overview: settle(loadOverview(window, { fetch })), broken: settle(brokenTraces(window, { fetch })) };
 };

@@ -9,12 +9,13 @@ import { SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { collectHotrodSpans } from "./demo/traffic";
+import { shopTraffic } from "./support/broken-shop";
 import { exportSpans, exportSucceeded } from "./support/otel";
 import { getJson, signUp, type TestTenant } from "./support/tenant";
 
 const url = inject("serverUrl");
 
-const TOOL_NAMES = ["list_services", "list_operations", "search_traces", "get_trace", "get_dependencies", "get_service_metrics"];
+const TOOL_NAMES = ["list_services", "list_operations", "search_traces", "get_trace", "get_dependencies", "get_service_metrics", "find_broken_traces"];
 
 async function connect(key: string): Promise<Client> {
   const client = new Client({ name: "edgetrace-test", version: "1.0.0" });
@@ -37,6 +38,8 @@ const traceOf = (match: (s: ReadableSpan) => boolean) => spans.find(match)?.span
 let slow = "";
 let deadlock = "";
 let retried = "";
+/** The shop request whose payments → ledger call lost its context (test/support/broken-shop.ts). */
+let broken: { checkout: string; fragment: string };
 
 beforeAll(async () => {
   [tenant, other] = await Promise.all([signUp(url, "MCP org"), signUp(url, "MCP other org")]);
@@ -51,10 +54,17 @@ beforeAll(async () => {
     const result = await exportSpans(url, tenant.ingestKey, spans.slice(i, i + 512), { kind: "protobuf", gzip: true });
     expect(exportSucceeded(result), String(result.error)).toBe(true);
   }
-  // Until every trace has completed: the dependency graph and metrics are computed then.
-  const deadline = Date.now() + 30_000;
-  while ((await getJson<{ openTraces: number }>(`${url}/api/usage`, tenant.readKey)).body.openTraces > 0) {
-    if (Date.now() > deadline) throw new Error("traces did not complete within 30 s");
+  const shop = shopTraffic(Date.now() - 120_000);
+  broken = shop.result;
+  for (const service of shop.services) expect(exportSucceeded(await exportSpans(url, tenant.ingestKey, await service.finished(), { kind: "protobuf" }))).toBe(true);
+  // Until every trace has completed (the dependency graph and metrics are computed then) and the
+  // broken checkout was judged.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const open = (await getJson<{ openTraces: number }>(`${url}/api/usage`, tenant.readKey)).body.openTraces;
+    const found = (await getJson<{ findings: Array<{ traceId: string }> }>(`${url}/api/broken-traces?lookback=1h`, tenant.readKey)).body.findings ?? [];
+    if (open === 0 && found.some((f) => f.traceId === broken.fragment)) break;
+    if (Date.now() > deadline) throw new Error("traces did not complete and the broken checkout was not found within 60 s");
     await new Promise((r) => setTimeout(r, 250));
   }
   client = await connect(tenant.readKey);
@@ -82,8 +92,8 @@ describe("the MCP server", () => {
     const services = await call(client, "list_services");
     expect(services.isError).toBe(false);
     const listed = services.text.split("\n");
-    expect(listed[0]).toBe("6 services:");
-    for (const name of ["frontend", "customer", "driver", "route", "eta-planner", "notification"]) expect(listed).toContain(`- ${name}`);
+    expect(listed[0]).toBe("9 services:"); // HotROD's six and the shop's three
+    for (const name of ["frontend", "customer", "driver", "route", "eta-planner", "notification", "shop", "payments", "ledger"]) expect(listed).toContain(`- ${name}`);
     const operations = await call(client, "list_operations", { service: "driver" });
     expect(operations.text).toContain("- GetDriver (client)");
     expect(operations.text).toContain("- driver.DriverService/FindNearest (server)");
@@ -150,6 +160,21 @@ describe("the MCP server", () => {
     expect((await call(client, "get_service_metrics", { service: "nobody" })).text).toContain('No server or consumer spans of "nobody"');
   });
 
+  it("finds the broken checkout, naming payments with the fragments, and filters by suspect", async () => {
+    const found = await call(client, "find_broken_traces", { lookback: "1h" });
+    expect(found.isError).toBe(false);
+    expect(found.text).toMatch(/^1 broken trace in the last 1h; by suspect service: payments \(1\)/);
+    expect(found.text).toContain(`trace ${broken.fragment} (${url}/trace/${broken.fragment}): suspect **payments**`);
+    expect(found.text).toContain(broken.checkout);
+    // None of the HotROD traffic is blamed.
+    expect(found.text).not.toMatch(/frontend|driver|customer/);
+    const none = await call(client, "find_broken_traces", { lookback: "1h", service: "shop" });
+    expect(none.text).toBe("No broken propagation found in the last 1h blamed on shop.");
+    const tooLong = await call(client, "find_broken_traces", { lookback: "7d" });
+    expect(tooLong.isError).toBe(true);
+    expect(tooLong.text).toContain("at most 24h");
+  });
+
   it("shows a tenant only its own traces", async () => {
     const stranger = await connect(other.readKey);
     try {
@@ -158,6 +183,7 @@ describe("the MCP server", () => {
       expect(trace).toMatchObject({ isError: true });
       expect(trace.text).toContain(`trace ${slow} not found in this account`);
       expect((await call(stranger, "search_traces", { service: "frontend" })).text).toMatch(/^No trace matches/);
+      expect((await call(stranger, "find_broken_traces", {})).text).toBe("No broken propagation found in the last 1h.");
       expect((await call(stranger, "get_dependencies", {})).text).toBe("No calls recorded in that period.");
     } finally {
       await stranger.close();

@@ -3,6 +3,7 @@
  * tools/ and one line here.
  */
 import type { ToolDefinition } from "../tool";
+import { findBrokenTracesTool } from "./find-broken-traces";
 import { getDependencies } from "./get-dependencies";
 import { getServiceMetrics } from "./get-service-metrics";
 import { getTrace } from "./get-trace";
@@ -10,4 +11,4 @@ import { listOperations } from "./list-operations";
 import { listServices } from "./list-services";
 import { searchTraces } from "./search-traces";
 
-export const TOOLS: readonly ToolDefinition[] = [listServices, listOperations, searchTraces, getTrace, getDependencies, getServiceMetrics];
+export const TOOLS: readonly ToolDefinition[] = [listServices, listOperations, searchTraces, getTrace, getDependencies, getServiceMetrics, findBrokenTracesTool];

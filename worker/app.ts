@@ -15,6 +15,7 @@ import { adminRoutes } from "./routes/admin";
 import { metricsRoutes } from "./routes/metrics";
 import { samplingRoutes } from "./routes/sampling";
 import { guardD1 } from "./storage/sql-guard";
+import { sameSiteWrites } from "./middleware/same-site";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -23,6 +24,9 @@ app.use(async function guardDatabase(c, next) {
   c.env = { ...c.env, DB: guardD1(c.env.DB) };
   await next();
 });
+
+// Before any route: a cross-site write riding the session cookie, or a cross-site login, is refused unread.
+app.use(sameSiteWrites());
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/", otlpRoutes);

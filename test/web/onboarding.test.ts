@@ -72,7 +72,7 @@ describe("from sign-up to the first trace", () => {
   it("shows the server's field error for an email that is taken", async () => {
     const { page } = tab;
     const email = `taken-${crypto.randomUUID().slice(0, 8)}@example.test`;
-    const first = await fetch(`${url}/api/signup`, { method: "POST", body: JSON.stringify({ email, password: "correct horse battery", organization: "First" }) });
+    const first = await fetch(`${url}/api/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: "correct horse battery", organization: "First" }) });
     expect(first.status).toBe(201);
     await page.getByLabel("Organization").fill("Second");
     await page.getByLabel("Email").fill(email);

@@ -15,9 +15,13 @@ import { adminRoutes } from "./routes/admin";
 import { metricsRoutes } from "./routes/metrics";
 import { samplingRoutes } from "./routes/sampling";
 import { guardD1 } from "./storage/sql-guard";
+import { securityHeaders } from "./middleware/security-headers";
 import { sameSiteWrites } from "./middleware/same-site";
 
 export const app = new Hono<{ Bindings: Env }>();
+
+// First, so every answer (errors and refusals included) carries them.
+app.use(securityHeaders());
 
 // Every D1 statement passes production's SQL limits check, so local runs fail where production would.
 app.use(async function guardDatabase(c, next) {

@@ -13,6 +13,8 @@ export const SCOPES = ["ingest", "read"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const KEY_PREFIX = "etk_";
+/** The name of the ingest key every new account starts with. */
+export const DEFAULT_INGEST_KEY_NAME = "Default ingest key";
 /** `etk_` + 43 base64url characters (32 bytes, unpadded). */
 const KEY_PATTERN = /^etk_[A-Za-z0-9_-]{43}$/;
 /** Enough to tell keys apart in a list, far too little to guess the rest (4 + 8 chars = 48 bits shown). */

@@ -50,8 +50,8 @@ describe("POST /api/signup", () => {
     expect(body.apiKey).toEqual({
       id: expect.stringMatching(/^key_/),
       name: expect.any(String),
-      // etk_ + 32 random bytes in unpadded base64url: 256 bits.
-      key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{43}$/),
+      // etk_ + 32 random bytes in unpadded base64url (256 bits) + a 6-character checksum.
+      key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{49}$/),
       scopes: ["ingest"],
     });
   });

@@ -84,7 +84,7 @@ describe("POST /api/keys", () => {
       scopes: ["read"],
       createdAt: expect.any(Number),
       limits: { spansPerSecond: null, spansPerDay: null },
-      key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{43}$/),
+      key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{49}$/),
     });
     expect(key.createdAt).toBeGreaterThanOrEqual(before - 5_000);
     const read = await fetch(`${url}/api/traces/0123456789abcdef`, { headers: { "x-api-key": key.key } });

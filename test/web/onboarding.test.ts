@@ -89,7 +89,7 @@ describe("from sign-up to the first trace", () => {
     await page.waitForURL("**/onboarding");
 
     key = await page.getByLabel("Ingest API key").inputValue();
-    expect(key).toMatch(/^etk_[A-Za-z0-9_-]{43}$/);
+    expect(key).toMatch(/^etk_[A-Za-z0-9_-]{49}$/);
     const copy = page.getByRole("button", { name: "Copy key" });
     await copy.click();
     await expect.poll(() => copy.getAttribute("data-state")).toBe("copied");

@@ -124,3 +124,14 @@ describe("cookie-authenticated writes", () => {
     expect(ingest.status).toBe(200);
   });
 });
+
+describe("a key beside the cookie", () => {
+  it("does not exempt a cross-site write: session routes act on the cookie, not the key", async () => {
+    const tenant = await signUp(url);
+    const before = await keyCount(tenant);
+    // A browser may attach cached Basic credentials to a cross-site request.
+    const response = await createKey(tenant, { origin: EVIL, authorization: `Basic ${btoa(`x:${tenant.readKey}`)}` });
+    expect(response.status).toBe(403);
+    expect(await keyCount(tenant)).toBe(before);
+  });
+});

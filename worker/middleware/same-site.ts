@@ -5,21 +5,21 @@
  * covered by default.
  *
  * A request is checked when its method can change state (anything but GET, HEAD, OPTIONS) and it
- * is cookie-authenticated (carries the session cookie and no API key) or opens a session (login,
- * sign-up). Such a request is refused with 403, before any handler runs (no effect, no
- * Set-Cookie), when:
+ * carries the session cookie or opens a session (login, sign-up). An API key beside the cookie
+ * does not exempt it: a browser may attach cached Basic credentials to a cross-site request, and
+ * session routes ignore keys. Such a request is refused with 403, before any handler runs (no
+ * effect, no Set-Cookie), when:
  * - its body is not `application/json`. Browsers send a cross-site form or a no-CORS fetch only
  *   as text/plain, form-urlencoded or multipart; JSON needs a CORS preflight, which we never grant;
  * - `Sec-Fetch-Site` says anything but `same-origin` (or `none`, a user's own action), or
  *   `Origin` names another origin (or `null`, an opaque one).
  * Clients that send neither header (curl, scripts, the README's examples) are not browsers and pass;
- * key-authenticated calls (ingest, the query API) are not cookie-authenticated and pass untouched.
+ * key-authenticated clients (exporters, Grafana) send no session cookie and are never checked.
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { readSessionCookie } from "../accounts/sessions";
 import { Forbidden } from "../errors";
-import { presentedKey } from "./auth";
 
 /** Methods that never change state here: a cross-site GET cannot act. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -44,7 +44,7 @@ export function sameSiteWrites() {
 
 function needsCheck(c: Context): boolean {
   if (SESSION_ENTRY_PATHS.has(c.req.path)) return true;
-  return readSessionCookie(c) !== undefined && presentedKey(c) === undefined;
+  return readSessionCookie(c) !== undefined;
 }
 
 function foreignOrigin(c: Context): string | undefined {

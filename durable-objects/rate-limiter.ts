@@ -1,10 +1,12 @@
 /**
- * RateLimiter: one object per limiter key (`login:ip:203.0.113.9`, `login:email:ann@x.io` …),
+ * RateLimiter: one object per limiter key (`login:ip:203.0.113.9`, `signup:ip:2001:db8:1:2::/64`,
+ * `login:email:ann@x.io:203.0.113.9`, `key:failed:…` …),
  * a sliding window of attempt times. Called by RPC from worker/middleware/rate-limit.ts.
  *
  * The window is kept in memory and mirrored to the object's storage: an object nobody calls is
  * evicted after a minute or two, and without the copy a patient attacker could pace guesses to
- * reset a 15-minute window every couple of minutes. Only attempts at sign-up/login write here,
+ * reset a 15-minute window every couple of minutes. Only sign-up and login attempts and API key
+ * misses (lookups of unknown keys) write here,
  * so the writes are few; an alarm deletes the state once the window has passed.
  */
 import { DurableObject } from "cloudflare:workers";

@@ -50,8 +50,8 @@ describe("POST /api/signup", () => {
     expect(body.apiKey).toEqual({
       id: expect.stringMatching(/^key_/),
       name: expect.any(String),
-      // etk_ + 32 random bytes in unpadded base64url: 256 bits.
-      key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{43}$/),
+      // etk_ + 32 random bytes in unpadded base64url (256 bits) + a 6-character checksum.
+      key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{49}$/),
       scopes: ["ingest"],
     });
   });
@@ -113,17 +113,20 @@ describe("POST /api/signup", () => {
     }
   });
 
-  it("answers 409 naming email when the email is taken, whatever its case", async () => {
+  it("answers a taken email, whatever its case, like a new one: 201 and a cookie, nothing created", async () => {
     const { input } = await signUp();
-    const again = await post("/api/signup", { ...input, email: input.email.toUpperCase(), organization: "Other" });
-    expect(again.status).toBe(409);
-    expect(await errorOf(again)).toMatchObject({ code: "conflict", field: "email" });
+    const again = await post("/api/signup", { ...input, email: input.email.toUpperCase(), password: "another password", organization: "Other" });
+    expect(again.status).toBe(201);
+    expect(again.headers.getSetCookie()[0]).toMatch(/^et_session=/);
+    // The owner's password still opens the account; the other one does not.
+    expect((await post("/api/login", { email: input.email, password: "another password" })).status).toBe(401);
+    expect((await post("/api/login", { email: input.email, password: PASSWORD })).status).toBe(200);
   });
 
   it("throttles repeated sign-ups for one email with 429 and Retry-After", async () => {
     const { input } = await signUp();
-    // The successful sign-up was attempt 1 of 10.
-    for (let attempt = 2; attempt <= 10; attempt++) expect((await post("/api/signup", input)).status).toBe(409);
+    // The successful sign-up was attempt 1 of 10; the others are answered as if they created one.
+    for (let attempt = 2; attempt <= 10; attempt++) expect((await post("/api/signup", input)).status).toBe(201);
     const limited = await post("/api/signup", input);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -159,7 +162,7 @@ describe("POST /api/login", () => {
     expect((await errorOf(response)).field).toBe("password");
   });
 
-  it("throttles failed logins per email: 429 after 10 failures, successes not counted", async () => {
+  it("throttles failed logins per email and client: 429 after 10 failures, successes not counted", async () => {
     const { input } = await signUp();
     const attempt = (password: string) => post("/api/login", { email: input.email, password });
     for (let i = 0; i < 9; i++) expect((await attempt("wrong password!")).status).toBe(401);

@@ -19,12 +19,13 @@ async function signUp(base = url): Promise<Tenant> {
   const email = `auth-${crypto.randomUUID().slice(0, 8)}@example.test`;
   const response = await fetch(`${base}/api/signup`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password: "correct horse battery", organization: "Auth Co" }),
   });
   expect(response.status).toBe(201);
   const body = (await response.json()) as { apiKey: { key: string } };
   const cookie = (response.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
-  const created = await fetch(`${base}/api/keys`, { method: "POST", headers: { cookie }, body: JSON.stringify({ name: "reader", scopes: ["read"] }) });
+  const created = await fetch(`${base}/api/keys`, { method: "POST", headers: { "content-type": "application/json", cookie }, body: JSON.stringify({ name: "reader", scopes: ["read"] }) });
   expect(created.status).toBe(201);
   return { cookie, ingestKey: body.apiKey.key, readKey: ((await created.json()) as { key: string }).key };
 }
@@ -131,7 +132,7 @@ describe("per-IP throttling of sign-up and login", () => {
   const login = (ip: string, email: string) =>
     fetch(`${server.url}/api/login`, {
       method: "POST",
-      headers: { "cf-connecting-ip": ip },
+      headers: { "content-type": "application/json", "cf-connecting-ip": ip },
       body: JSON.stringify({ email, password: "wrong password!" }),
     });
 
@@ -150,7 +151,7 @@ describe("per-IP throttling of sign-up and login", () => {
     const signup = (i: number) =>
       fetch(`${server.url}/api/signup`, {
         method: "POST",
-        headers: { "cf-connecting-ip": "198.51.100.7" },
+        headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.7" },
         body: JSON.stringify({ email: `ip-signup-${i}@example.test`, password: "correct horse battery", organization: "IP" }),
       });
     for (let i = 0; i < 3; i++) expect((await signup(i)).status).toBe(201);
@@ -161,7 +162,7 @@ describe("per-IP throttling of sign-up and login", () => {
 
   it("throttles clients without CF-Connecting-IP together, as one client", async () => {
     const anonymous = () =>
-      fetch(`${server.url}/api/login`, { method: "POST", body: JSON.stringify({ email: "x@example.test", password: "wrong password!" }) });
+      fetch(`${server.url}/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x@example.test", password: "wrong password!" }) });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await anonymous()).status);
     expect(statuses).toEqual([401, 401, 401, 429]);

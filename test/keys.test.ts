@@ -37,6 +37,7 @@ async function signUp(): Promise<Tenant> {
   const email = `keys-${crypto.randomUUID().slice(0, 8)}@example.test`;
   const response = await fetch(`${url}/api/signup`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password: "correct horse battery", organization: "Keys Inc" }),
   });
   expect(response.status).toBe(201);
@@ -46,7 +47,7 @@ async function signUp(): Promise<Tenant> {
 }
 
 function createKey(tenant: Tenant, body: unknown): Promise<Response> {
-  return fetch(`${url}/api/keys`, { method: "POST", headers: { cookie: tenant.cookie }, body: JSON.stringify(body) });
+  return fetch(`${url}/api/keys`, { method: "POST", headers: { "content-type": "application/json", cookie: tenant.cookie }, body: JSON.stringify(body) });
 }
 
 async function createdKey(tenant: Tenant, name: string, scopes: string[]): Promise<CreatedKey> {
@@ -83,7 +84,7 @@ describe("POST /api/keys", () => {
       scopes: ["read"],
       createdAt: expect.any(Number),
       limits: { spansPerSecond: null, spansPerDay: null },
-      key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{43}$/),
+      key: expect.stringMatching(/^etk_[A-Za-z0-9_-]{49}$/),
     });
     expect(key.createdAt).toBeGreaterThanOrEqual(before - 5_000);
     const read = await fetch(`${url}/api/traces/0123456789abcdef`, { headers: { "x-api-key": key.key } });

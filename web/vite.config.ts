@@ -11,8 +11,11 @@ import adapter from "@sveltejs/adapter-static";
 import { sveltekit } from "@sveltejs/kit/vite";
 import { defineConfig } from "vite";
 import { webAliases } from "./aliases.ts";
+import { writeSecurityHeaders } from "./security-headers.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+const staticAdapter = adapter({ pages: here("build"), assets: here("build"), fallback: "index.html" });
 
 export default defineConfig({
   root: here("."),
@@ -20,7 +23,14 @@ export default defineConfig({
     sveltekit({
       // Workers Static Assets answers unknown navigations with /index.html
       // (`not_found_handling = "single-page-application"`), so the fallback must be that file.
-      adapter: adapter({ pages: here("build"), assets: here("build"), fallback: "index.html" }),
+      // Then the security headers: the CSP hashes the inline scripts of the pages just written.
+      adapter: {
+        ...staticAdapter,
+        async adapt(builder) {
+          await staticAdapter.adapt(builder);
+          writeSecurityHeaders(here("build"));
+        },
+      },
       compilerOptions: { runes: true },
     }),
   ],

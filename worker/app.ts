@@ -18,14 +18,22 @@ import { digestRoutes } from "./routes/digest";
 import { mcpRoutes } from "./routes/mcp";
 import { propagationRoutes } from "./routes/propagation";
 import { guardD1 } from "./storage/sql-guard";
+import { securityHeaders } from "./middleware/security-headers";
+import { sameSiteWrites } from "./middleware/same-site";
 
 export const app = new Hono<{ Bindings: Env }>();
+
+// First, so every answer (errors and refusals included) carries them.
+app.use(securityHeaders());
 
 // Every D1 statement passes production's SQL limits check, so local runs fail where production would.
 app.use(async function guardDatabase(c, next) {
   c.env = { ...c.env, DB: guardD1(c.env.DB) };
   await next();
 });
+
+// Before any route: a cross-site write riding the session cookie, or a cross-site login, is refused unread.
+app.use(sameSiteWrites());
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/", otlpRoutes);

@@ -20,7 +20,7 @@ function newestMtime(path: string): number {
 
 export function buildWebIfStale(): void {
   const built = join(root, "web/build/index.html");
-  const sources = ["web/src", "web/static", "web/vite.config.ts", "web/aliases.ts", "worker/model", "worker/jaeger"];
+  const sources = ["web/src", "web/static", "web/vite.config.ts", "web/aliases.ts", "web/security-headers.ts", "worker/middleware/security-policy.ts", "worker/model", "worker/jaeger"];
   const sourcesChanged = Math.max(...sources.map((source) => newestMtime(join(root, source))));
   if (existsSync(built) && statSync(built).mtimeMs >= sourcesChanged) return;
   // The Node running vitest runs vite too (22+, from the `node` devDependency under npm scripts).

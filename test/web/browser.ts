@@ -25,7 +25,7 @@ export async function launchChromium(): Promise<Browser> {
 export interface Tab {
   context: BrowserContext;
   page: Page;
-  /** Uncaught errors the page threw: a test should end with none. */
+  /** Uncaught errors the page threw, and CSP violations: a test should end with none. */
   errors: string[];
 }
 
@@ -41,6 +41,10 @@ export async function openTab(browser: Browser, url: string, options: { cookie?:
   page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  // A script or request the app's Content-Security-Policy blocked is a broken page too.
+  page.on("console", (message) => {
+    if (message.type() === "error" && message.text().includes("Content Security Policy")) errors.push(message.text());
+  });
   return { context, page, errors };
 }
 

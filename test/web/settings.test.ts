@@ -153,7 +153,8 @@ describe("data retention", () => {
     try {
       await page.reload();
       const alert = page.getByRole("alert").filter({ hasText: "Could not load your settings" });
-      await expect.poll(() => alert.textContent()).toContain("Could not load your settings: try again shortly");
+      // A full reload: give it the page's own timeout, not the poll's 1 s default (a loaded machine takes longer).
+      await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toContain("Could not load your settings: try again shortly");
       // The danger zone does not depend on the settings.
       expect(await page.getByRole("button", { name: "Delete account…" }).isVisible()).toBe(true);
       refuse = false;

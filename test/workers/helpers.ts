@@ -134,10 +134,16 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 /** A trace id of 32 hex digits from a number. */
 export const traceIdOf = (n: number) => `${hex(0xabc, 8)}${hex(n, 24)}`;
 
+/**
+ * When spans start unless a test says otherwise: an hour before the run, so a search from
+ * `start=0` finds them (searches are clamped to the tenant's retention, counted back from now).
+ */
+const RECENT_NS = BigInt(Date.now() - 3_600_000) * 1_000_000n;
+
 /** `count` spans of one trace, each with a `bulk`-byte attribute; span ids unique across calls. */
 let spanCounter = 1;
 export function spansOf(traceId: string, count: number, options: { bulk?: number; service?: string; name?: (i: number) => string; startNs?: bigint } = {}): JsonObject[] {
-  const start = options.startNs ?? 1_700_000_000_000_000_000n;
+  const start = options.startNs ?? RECENT_NS;
   return Array.from({ length: count }, (_, i) =>
     makeSpan({
       traceId,

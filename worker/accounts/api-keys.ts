@@ -1,27 +1,31 @@
 /**
- * API keys: `etk_` + 32 random bytes in base64url (256 bits). Only the SHA-256 of a key and a
- * short display prefix are stored; the key itself is shown once, when created.
+ * API keys: `etk_` + 32 random bytes in base64url (256 bits) + a checksum (key-format.ts). Only
+ * the SHA-256 of a key and a short display prefix are stored; the key itself is shown once, when
+ * created.
  *
  * Lookups run on every ingest request, so they are cached per isolate (see `findKey`).
  */
 import { and, asc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { apiKeys } from "../db/schema";
-import { newId, randomBytes, sha256Hex, toBase64Url } from "./crypto";
+import { newId, sha256Hex } from "./crypto";
+import { KEY_PREFIX, keyShape, newKeySecret } from "./key-format";
 
 export const SCOPES = ["ingest", "read"] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export const KEY_PREFIX = "etk_";
-/** `etk_` + 43 base64url characters (32 bytes, unpadded). */
-const KEY_PATTERN = /^etk_[A-Za-z0-9_-]{43}$/;
+export { KEY_PREFIX };
+/** The name of the ingest key every new account starts with. */
+export const DEFAULT_INGEST_KEY_NAME = "Default ingest key";
 /** Enough to tell keys apart in a list, far too little to guess the rest (4 + 8 chars = 48 bits shown). */
 const DISPLAY_PREFIX_LENGTH = 12;
 
 /** Revocation must bite everywhere within 60 s; entries live at most half that. */
 export const KEY_CACHE_TTL_MS = 30_000;
-/** Bounds the isolate's memory against floods of random keys (negative entries are cached too). */
+/** Keys found, per isolate: bounded memory; only real keys enter, so a flood cannot evict them. */
 const KEY_CACHE_MAX = 1_000;
+/** Keys not found (unknown or revoked), per isolate: their own bound, so misses only evict misses. */
+const MISS_CACHE_MAX = 1_000;
 /** `last_used_at` is a hint for humans ("used 3 min ago"); rows written are billed, so write rarely. */
 const TOUCH_INTERVAL_MS = 5 * 60_000;
 
@@ -55,13 +59,13 @@ export interface KeyListing {
 }
 
 export function generateKey(): { key: string; prefix: string } {
-  const key = KEY_PREFIX + toBase64Url(randomBytes(32));
+  const key = newKeySecret();
   return { key, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH) };
 }
 
-/** True when the text has the shape of one of our keys: anything else is rejected without a lookup. */
+/** True when the text may be one of our keys: anything else is rejected without a lookup. */
 export function looksLikeKey(text: string): boolean {
-  return KEY_PATTERN.test(text);
+  return keyShape(text) !== "invalid";
 }
 
 export function parseScopes(json: string): Scope[] {
@@ -107,7 +111,7 @@ export async function updateKeyLimits(db: D1Database, tenantId: string, keyId: s
       : await drizzle(db).select().from(apiKeys).where(where).limit(1);
   const row = rows[0];
   if (!row) return null;
-  keyCache.delete(row.keyHash);
+  forgetKeyHash(row.keyHash);
   return listingOf(row);
 }
 
@@ -146,39 +150,64 @@ export async function revokeKey(db: D1Database, tenantId: string, keyId: string,
     .returning({ keyHash: apiKeys.keyHash });
   const revoked = rows[0];
   // This isolate stops accepting the key at once; other isolates within KEY_CACHE_TTL_MS.
-  if (revoked) keyCache.delete(revoked.keyHash);
+  if (revoked) forgetKeyHash(revoked.keyHash);
   return revoked !== undefined;
 }
 
 interface CacheEntry {
-  /** The lookup itself, so concurrent requests with a cold key share one D1 query. */
-  record: Promise<KeyRecord | null>;
+  record: KeyRecord | null;
   expiresAt: number;
 }
 
-/** Per isolate: key hash → active key, or null for unknown/revoked (negative caching). */
+/** Per isolate: key hash → active key. */
 const keyCache = new Map<string, CacheEntry>();
+/** Per isolate: key hash → null for a key the database does not have, or has revoked (negative caching). */
+const missCache = new Map<string, CacheEntry>();
+/** Lookups in flight, so concurrent requests with one cold key share one D1 query. */
+const inFlight = new Map<string, Promise<KeyRecord | null>>();
 /** Per isolate: key id → when this isolate last wrote its `last_used_at`. */
 const touchedAt = new Map<string, number>();
 
+export interface KeyCheck {
+  record: KeyRecord | null;
+  /** This request's answer came from a database read (a cold key), not from the format or a cache. */
+  read: boolean;
+}
+
 /**
- * The active key with this secret, or null. Cached per isolate for KEY_CACHE_TTL_MS, so the hot
- * ingest path costs one SHA-256 and a Map lookup, no D1 query.
+ * The active key with this secret, or null. Refused unread when it is not in our format or its
+ * checksum is wrong; otherwise cached per isolate for KEY_CACHE_TTL_MS, so the hot ingest path
+ * costs one SHA-256 and a Map lookup, no D1 query. `mayRead` is asked before a cold key is looked
+ * up (the caller's throttle of clients that keep presenting unknown keys); when it says no, the
+ * answer is null without a read.
  */
-export async function findKey(db: D1Database, key: string, now = Date.now()): Promise<KeyRecord | null> {
-  if (!looksLikeKey(key)) return null;
+export async function findKey(db: D1Database, key: string, now = Date.now(), mayRead: () => boolean = () => true): Promise<KeyCheck> {
+  if (!looksLikeKey(key)) return { record: null, read: false };
   const keyHash = await sha256Hex(key);
-  const cached = keyCache.get(keyHash);
-  if (cached && cached.expiresAt > now) return cached.record;
-  if (cached) keyCache.delete(keyHash);
+  for (const cache of [keyCache, missCache]) {
+    const cached = cache.get(keyHash);
+    if (cached && cached.expiresAt > now) return { record: cached.record, read: false };
+    if (cached) cache.delete(keyHash);
+  }
+  const pending = inFlight.get(keyHash);
+  if (pending) return { record: await pending, read: false };
+  if (!mayRead()) return { record: null, read: false };
 
   const record = lookup(db, keyHash);
-  remember(keyCache, keyHash, { record, expiresAt: now + KEY_CACHE_TTL_MS }, KEY_CACHE_MAX);
-  // A failed query must not be cached: the next request tries again.
-  void record.catch(() => {
-    if (keyCache.get(keyHash)?.record === record) keyCache.delete(keyHash);
-  });
-  return record;
+  inFlight.set(keyHash, record);
+  try {
+    const found = await record;
+    // A failed query is not cached (it throws past this): the next request tries again.
+    remember(found ? keyCache : missCache, keyHash, { record: found, expiresAt: now + KEY_CACHE_TTL_MS }, found ? KEY_CACHE_MAX : MISS_CACHE_MAX);
+    return { record: found, read: true };
+  } finally {
+    inFlight.delete(keyHash);
+  }
+}
+
+function forgetKeyHash(keyHash: string): void {
+  keyCache.delete(keyHash);
+  missCache.delete(keyHash);
 }
 
 async function lookup(db: D1Database, keyHash: string): Promise<KeyRecord | null> {
@@ -236,13 +265,13 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
 /** Forgets every cached key of a tenant (its account was deleted): this isolate refuses them at once. */
 export async function forgetTenantKeys(tenantId: string): Promise<void> {
   for (const [hash, entry] of keyCache) {
-    const record = await entry.record.catch(() => null);
-    if (record?.tenantId === tenantId) keyCache.delete(hash);
+    if (entry.record?.tenantId === tenantId) keyCache.delete(hash);
   }
 }
 
 /** For unit tests: forget everything this isolate cached. */
 export function clearKeyCaches(): void {
   keyCache.clear();
+  missCache.clear();
   touchedAt.clear();
 }

@@ -2,9 +2,10 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { apiKeys, sessions, tenants, users } from "../db/schema";
-import { newKeyRow } from "./api-keys";
+import { DEFAULT_INGEST_KEY_NAME, newKeyRow } from "./api-keys";
 import { newId } from "./crypto";
 import type { PasswordHash } from "./passwords";
+import type { Scope } from "./api-keys";
 import { newSessionRow } from "./sessions";
 
 export interface Account {
@@ -35,7 +36,7 @@ export async function createAccount(db: D1Database, input: { email: string; orga
     passwordIterations: input.password.iterations,
     createdAt: now,
   };
-  const key = await newKeyRow(tenant.id, "Default ingest key", ["ingest"], now);
+  const key = await newKeyRow(tenant.id, DEFAULT_INGEST_KEY_NAME, ["ingest"], now);
   const session = await newSessionRow(user.id, tenant.id, now);
   const d = drizzle(db);
   try {
@@ -51,7 +52,7 @@ export async function createAccount(db: D1Database, input: { email: string; orga
   }
   return {
     account: { tenant: { id: tenant.id, name: tenant.name }, user: { id: user.id, email: user.email } } satisfies Account,
-    apiKey: { id: key.row.id, name: key.row.name, key: key.key, scopes: ["ingest"] },
+    apiKey: { id: key.row.id, name: key.row.name, key: key.key, scopes: ["ingest"] as Scope[] },
     sessionToken: session.token,
   };
 }

@@ -10,6 +10,8 @@ import { createMiddleware } from "hono/factory";
 import { findKey, touchKey, type KeyLimits, type Scope } from "../accounts/api-keys";
 import { findSession, readSessionCookie } from "../accounts/sessions";
 import { Forbidden, Unauthorized } from "../errors";
+import { clientIp } from "./rate-limit";
+import { keyFailures } from "./key-failures";
 import { tenantConfig, type TenantConfig } from "../storage/tenant-directory";
 
 export type Principal =
@@ -60,8 +62,14 @@ function basicPassword(credentials: string): string {
 }
 
 async function authenticateKey(c: Context<AuthEnv>, key: string, scope: Scope): Promise<void> {
-  const record = await findKey(c.env.DB, key);
-  if (!record) throw new Unauthorized("invalid or revoked API key");
+  const client = clientIp(c);
+  const { record, read } = await findKey(c.env.DB, key, Date.now(), () => !keyFailures.refuses(client));
+  if (!record) {
+    // Only a miss that cost a database read counts: a forged key (checksum) and a cached miss cost none.
+    if (read) await keyFailures.record(c.env, client);
+    else if (keyFailures.refuses(client)) throw keyFailures.refusal(client);
+    throw new Unauthorized("invalid or revoked API key");
+  }
   if (!record.scopes.includes(scope)) throw new Forbidden(`this API key lacks the "${scope}" scope`);
   await setTenant(c, record.tenantId);
   c.set("principal", { kind: "key", keyId: record.id, keyName: record.name, scopes: record.scopes, limits: record.limits });

@@ -1,11 +1,16 @@
 /**
- * Throttling of sign-up and login attempts, per client IP and per email, through the RateLimiter
+ * Throttling of sign-up and login attempts, per client and per email, through the RateLimiter
  * Durable Object (one object per limiter key). Limits come from [vars] so the test suite, which
- * signs up many tenants from 127.0.0.1, can raise the per-IP one.
+ * signs up many tenants from 127.0.0.1, can raise the per-IP one. A client is an IPv4 address or
+ * an IPv6 /64 (client-ip.ts).
+ *
+ * Failed logins count per (email, client) and per client, never per email alone: a limit on the
+ * email would let anyone lock its owner out from elsewhere by failing ten times.
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { TooManyRequests } from "../errors";
+import { clientBucket } from "./client-ip";
 
 export interface Limit {
   limit: number;
@@ -27,7 +32,7 @@ export function ipLimit(env: Env): Limit {
   return { limit: positiveInt(env.AUTH_ATTEMPTS_PER_IP_PER_MINUTE, DEFAULT_ATTEMPTS_PER_IP_PER_MINUTE), windowSeconds: 60 };
 }
 
-/** Failed logins (or sign-up attempts) for one email per window. */
+/** Failed logins for one email from one client (or sign-up attempts for one email) per window. */
 export function emailLimit(env: Env): Limit {
   return {
     limit: positiveInt(env.AUTH_ATTEMPTS_PER_EMAIL, DEFAULT_ATTEMPTS_PER_EMAIL),
@@ -35,9 +40,20 @@ export function emailLimit(env: Env): Limit {
   };
 }
 
-/** Cloudflare sets CF-Connecting-IP at the edge (clients cannot forge it there); "local" under tests without it. */
+/**
+ * Failed logins one client may make per window, whatever the emails: five minutes' worth of its
+ * per-minute attempts, so a client cannot spread guesses over many accounts without bound either.
+ */
+export function clientFailureLimit(env: Env): Limit {
+  return { limit: 5 * ipLimit(env).limit, windowSeconds: emailLimit(env).windowSeconds };
+}
+
+/**
+ * The client a request counts against. Cloudflare sets CF-Connecting-IP at the edge (clients
+ * cannot forge it there); "local" under tests without it.
+ */
 export function clientIp(c: Context): string {
-  return c.req.header("cf-connecting-ip") ?? "local";
+  return clientBucket(c.req.header("cf-connecting-ip") ?? "local");
 }
 
 /**

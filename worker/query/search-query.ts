@@ -5,7 +5,7 @@
  * start in the window, a duration within the bounds and every tag.
  */
 import type { SpanKind, StatusCode } from "../model/span";
-import type { Micros } from "../model/time";
+import { micros, type Micros } from "../model/time";
 import type { Nanos } from "./duration";
 
 export type TagCondition =
@@ -41,3 +41,25 @@ export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1_500;
 /** Jaeger's default lookback when a search gives no start (`--query.lookback`… 2 days). */
 export const DEFAULT_LOOKBACK_US = 2 * 86_400 * 1_000_000;
+
+/**
+ * Tag conditions one search may have. Each adds terms to the index lookup and, in the shards'
+ * SQL, to one statement: 100 passed D1's 100 KB statement limit (a 500). Jaeger UI sends a few.
+ */
+export const MAX_TAG_CONDITIONS = 32;
+/** `traceID`s one v1 request may fetch: each is a read of its shard, all in parallel. */
+export const MAX_TRACE_IDS = 1_000;
+
+/** Nothing older is stored: blocks expire a retention period (and at most an hour more) after arrival. */
+const RETENTION_SLACK_US = 3_600 * 1_000_000;
+
+/**
+ * The query with its window clamped to what the tenant keeps: a search from `start=0` would
+ * otherwise plan over all history. A window wholly before retention becomes empty (it ends before
+ * it starts), so it finds nothing rather than failing.
+ */
+export function withinRetention(query: SearchQuery, retentionDays: number, nowUs: Micros): SearchQuery {
+  const oldestUs = nowUs - retentionDays * 86_400 * 1_000_000 - RETENTION_SLACK_US;
+  if (query.startUs >= oldestUs) return query;
+  return { ...query, startUs: micros(oldestUs), endUs: micros(Math.max(query.endUs, oldestUs - 1)) };
+}

@@ -21,7 +21,8 @@ import type { TenantConfig } from "../storage/tenant-directory";
 import { cacheBlock, cachedBlock, growCachedBlock } from "./block-cache";
 import { judge, planQuery, Verdict, type QueryPlan } from "./prefilter";
 import { decodeSpans, readMembers, type FrameCache } from "./read-trace";
-import type { SearchQuery } from "./search-query";
+import { withinRetention, type SearchQuery } from "./search-query";
+import { micros } from "../model/time";
 import { assembleTrace } from "./assemble";
 import { traceMatches } from "./span-match";
 
@@ -70,8 +71,9 @@ export function formatSearchStats(stats: SearchStats): string {
   return `blocks=${stats.blocks}; visited=${stats.blocksVisited}; judged=${stats.tracesJudged}; read=${stats.tracesRead}; plan-ms=${stats.planMs}; index-ms=${stats.indexMs}; read-ms=${stats.readMs}`;
 }
 
-export async function searchTraces(env: Env, config: TenantConfig, query: SearchQuery): Promise<SearchResult> {
-  return new Search(env, config, query).run();
+/** Searches within what the tenant keeps: an earlier start is clamped to its retention. */
+export async function searchTraces(env: Env, config: TenantConfig, query: SearchQuery, nowUs = micros(Date.now() * 1000)): Promise<SearchResult> {
+  return new Search(env, config, withinRetention(query, config.retentionDays, nowUs)).run();
 }
 
 class Search {

@@ -7,7 +7,7 @@
  */
 import { SpanKind, StatusCode } from "../model/span";
 import { InvalidParameter } from "./errors";
-import type { TagCondition } from "./search-query";
+import { MAX_TAG_CONDITIONS, type TagCondition } from "./search-query";
 
 const KINDS: Record<string, SpanKind> = {
   unspecified: SpanKind.UNSPECIFIED,
@@ -83,6 +83,10 @@ export function tagsFromPairs(parameter: string, pairs: string[], into: Map<stri
   }
 }
 
-export function tagConditions(tags: Map<string, string>): TagCondition[] {
+/** The search's conditions; more than MAX_TAG_CONDITIONS distinct keys is a 400 naming `parameter`. */
+export function tagConditions(tags: Map<string, string>, parameter: string): TagCondition[] {
+  if (tags.size > MAX_TAG_CONDITIONS) {
+    throw new InvalidParameter(parameter, `too many tag conditions: ${tags.size} given, at most ${MAX_TAG_CONDITIONS} per search`);
+  }
   return [...tags].map(([key, value]) => tagCondition(key, value));
 }

@@ -7,7 +7,7 @@ import { micros, type Micros } from "../model/time";
 import { parseTraceId } from "./read-trace";
 import { nanos, parseGoDuration, parseLookback, type Nanos } from "./duration";
 import { InvalidParameter } from "./errors";
-import { DEFAULT_LIMIT, DEFAULT_LOOKBACK_US, MAX_LIMIT, type SearchQuery } from "./search-query";
+import { DEFAULT_LIMIT, DEFAULT_LOOKBACK_US, MAX_LIMIT, MAX_TRACE_IDS, type SearchQuery } from "./search-query";
 import { tagConditions, tagsFromJson, tagsFromPairs } from "./tags";
 
 export type V1Request = { kind: "ids"; traceIds: Array<{ id: string; asGiven: string }> } | { kind: "search"; query: SearchQuery };
@@ -15,6 +15,9 @@ export type V1Request = { kind: "ids"; traceIds: Array<{ id: string; asGiven: st
 export function parseV1Search(params: URLSearchParams, nowUs: Micros): V1Request {
   const ids = params.getAll("traceID");
   if (ids.length > 0) {
+    if (ids.length > MAX_TRACE_IDS) {
+      throw new InvalidParameter("traceID", `too many traceID params: ${ids.length} given, at most ${MAX_TRACE_IDS} per request`);
+    }
     return {
       kind: "ids",
       traceIds: ids.map((asGiven) => {
@@ -43,7 +46,7 @@ export function parseV1Search(params: URLSearchParams, nowUs: Micros): V1Request
     query: {
       service: params.get("service") ?? "",
       operation: params.get("operation") ?? "",
-      tags: tagConditions(tags),
+      tags: tagConditions(tags, "tags"),
       startUs,
       endUs,
       durationMin,

@@ -49,7 +49,7 @@ export function parseV3Search(params: URLSearchParams): V3Search {
     query: {
       service: pick(params, "query.serviceName", "query.service_name")?.value ?? "",
       operation: pick(params, "query.operationName", "query.operation_name")?.value ?? "",
-      tags: tagConditions(tags),
+      tags: tagConditions(tags, "query.attributes"),
       startUs,
       endUs,
       durationMin,

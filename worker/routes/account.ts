@@ -1,23 +1,25 @@
 /**
- * Accounts: sign-up, login, logout and "who am I". Sign-up and login are throttled per client IP
- * (before any body is read or password hashed) and per email.
+ * Accounts: sign-up, login, logout and "who am I". Sign-up and login are throttled per client
+ * (an IPv4 address or IPv6 /64, before any body is read or password hashed); sign-up also per
+ * email, failed logins per (email, client) and per client (worker/middleware/rate-limit.ts).
+ * Sign-up tells nobody whether an email has an account (worker/accounts/signup-decoy.ts).
  */
 import { Hono } from "hono";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "../accounts/passwords";
 import { emailField, nameField, newPasswordField, normalizeEmail, readJsonObject, stringField } from "../accounts/input";
 import { clearSessionCookie, createSession, deleteSession, readSessionCookie, setSessionCookie } from "../accounts/sessions";
 import { forgetTenantKeys } from "../accounts/api-keys";
-import { createAccount, deleteTenantRows, emailExists, EmailTaken, findAccount, findLogin, findPassword } from "../accounts/users";
-import { Conflict, Forbidden, Unauthorized } from "../errors";
+import { createAccount, deleteTenantRows, EmailTaken, findAccount, findLogin, findPassword } from "../accounts/users";
+import { decoySignup, type SignupAnswer } from "../accounts/signup-decoy";
+import { Forbidden, Unauthorized } from "../errors";
 import { allShards, shardStub } from "../storage/shard-routing";
 import { forgetTenant, MAX_SHARDS } from "../storage/tenant-directory";
 import { requireSession } from "../middleware/auth";
-import { consumeAttempt, emailLimit, limitPerIp } from "../middleware/rate-limit";
+import { clientFailureLimit, clientIp, consumeAttempt, emailLimit, limitPerIp } from "../middleware/rate-limit";
 import { limiterStub } from "../limits/protocol";
 
 export const accountRoutes = new Hono<{ Bindings: Env }>();
 
-const EMAIL_TAKEN = "an account with this email already exists";
 /** One message for unknown email and wrong password: the answer must not reveal who has an account. */
 const BAD_LOGIN = "wrong email or password";
 
@@ -27,14 +29,14 @@ accountRoutes.post("/api/signup", limitPerIp("signup"), async (c) => {
   const password = newPasswordField(body);
   const organization = nameField(body, "organization");
   await consumeAttempt(c.env, `signup:email:${email}`, emailLimit(c.env));
-  // Checked before hashing so a taken email costs no PBKDF2; the unique index settles races.
-  if (await emailExists(c.env.DB, email)) throw new Conflict(EMAIL_TAKEN, "email");
-  let created;
+  // One password hash and one D1 batch whether or not the email is taken (the unique index
+  // refuses the batch), and the same answer: neither status, shape nor time reveals an account.
+  let created: SignupAnswer;
   try {
     created = await createAccount(c.env.DB, { email, organization, password: await hashPassword(password), shards: defaultShards(c.env) });
   } catch (error) {
-    if (error instanceof EmailTaken) throw new Conflict(EMAIL_TAKEN, "email");
-    throw error;
+    if (!(error instanceof EmailTaken)) throw error;
+    created = decoySignup(email, organization);
   }
   setSessionCookie(c, created.sessionToken);
   return c.json({ ...created.account, apiKey: created.apiKey }, 201);
@@ -44,8 +46,14 @@ accountRoutes.post("/api/login", limitPerIp("login"), async (c) => {
   const body = await readJsonObject(c);
   const email = normalizeEmail(stringField(body, "email", { max: 254 }));
   const password = stringField(body, "password", { max: 1024 });
-  // Counted before checking, so parallel guesses cannot slip past the limit; refunded on success.
-  const refund = await consumeAttempt(c.env, `login:email:${email}`, emailLimit(c.env));
+  // Counted before checking, so parallel guesses cannot slip past the limits; refunded on success.
+  // Per (email, client) and per client, never per email alone: failures from elsewhere must not
+  // lock the owner out.
+  const client = clientIp(c);
+  const refunds = [
+    await consumeAttempt(c.env, `login:failed:${client}`, clientFailureLimit(c.env)),
+    await consumeAttempt(c.env, `login:email:${email}:${client}`, emailLimit(c.env)),
+  ];
   const login = await findLogin(c.env.DB, email);
   if (!login) {
     await burnPasswordCheck(password);
@@ -54,7 +62,7 @@ accountRoutes.post("/api/login", limitPerIp("login"), async (c) => {
   if (!(await verifyPassword(password, { hash: login.hash, salt: login.salt, iterations: login.iterations }))) {
     throw new Unauthorized(BAD_LOGIN);
   }
-  await refund();
+  await Promise.all(refunds.map((refund) => refund()));
   setSessionCookie(c, await createSession(c.env.DB, login.userId, login.tenantId));
   return c.json({ tenant: { id: login.tenantId, name: login.tenantName }, user: { id: login.userId, email: login.email } });
 });

@@ -18,7 +18,7 @@ import { formatSearchStats, SEARCH_STATS_HEADER, searchTraces } from "../query/s
 import { parseV1Search } from "../query/v1-params";
 import { parseTraceId, readTrace } from "../query/read-trace";
 import { assembleTrace } from "../query/assemble";
-import { readCappedBody } from "../ingest/body";
+import { JSON_ADVICE, MAX_JSON_BODY_BYTES, readCappedBody } from "../ingest/body";
 import { decodeJsonRequest } from "../otlp/json-decode";
 import { UndecodableBody } from "../otlp/decoded";
 
@@ -80,7 +80,7 @@ jaegerRoutes.get("/api/traces/:traceId", async (c) => {
  * through). Nothing is stored.
  */
 jaegerRoutes.post("/api/transform", requireReader(), jaegerErrors("v1"), async (c) => {
-  const body = await readCappedBody(c.req.raw);
+  const body = await readCappedBody(c.req.raw, MAX_JSON_BODY_BYTES, JSON_ADVICE);
   let decoded;
   try {
     decoded = decodeJsonRequest(new TextDecoder().decode(body));

@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { HttpError, UnsupportedMediaType } from "../errors";
-import { readCappedBody } from "../ingest/body";
+import { JSON_ADVICE, MAX_JSON_BODY_BYTES, readCappedBody } from "../ingest/body";
 import { dispatchScan } from "../ingest/dispatch";
 import { admitIngest } from "../limits/admit";
 import { requireApiKey } from "../middleware/auth";
@@ -42,7 +42,7 @@ otlpRoutes.post("/v1/traces", requireApiKey("ingest"), async (c) => {
       `unsupported Content-Type "${c.req.header("content-type") ?? ""}": send application/x-protobuf or application/json`,
     );
   }
-  const body = await readCappedBody(c.req.raw);
+  const body = encoding === "json" ? await readCappedBody(c.req.raw, MAX_JSON_BODY_BYTES, JSON_ADVICE) : await readCappedBody(c.req.raw);
   // Spans are stored as OTLP protobuf: JSON is decoded and re-encoded once, protobuf only scanned.
   let rejectedSpans: number;
   let errorMessage: string;

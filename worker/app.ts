@@ -14,6 +14,11 @@ import { archiveRoutes } from "./routes/archive";
 import { adminRoutes } from "./routes/admin";
 import { metricsRoutes } from "./routes/metrics";
 import { samplingRoutes } from "./routes/sampling";
+import { memberRoutes } from "./routes/members";
+import { inviteRoutes } from "./routes/invites";
+import { organizationRoutes } from "./routes/organizations";
+import { sessionRoutes } from "./routes/sessions";
+import { auditRoutes } from "./routes/audit";
 import { guardD1 } from "./storage/sql-guard";
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -36,6 +41,11 @@ app.route("/", archiveRoutes);
 app.route("/", adminRoutes);
 app.route("/", metricsRoutes);
 app.route("/", samplingRoutes);
+app.route("/", memberRoutes);
+app.route("/", inviteRoutes);
+app.route("/", organizationRoutes);
+app.route("/", sessionRoutes);
+app.route("/", auditRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

@@ -61,7 +61,7 @@ export async function acceptAsNewUser(url: string, link: string, email: string):
 }
 
 /** Adds a new user with `role` to the organisation of `inviter`. */
-export async function addMember(url: string, inviter: string, role: Role, tag = role): Promise<OrgUser> {
+export async function addMember(url: string, inviter: string, role: Role, tag: string = role): Promise<OrgUser> {
   const email = uniqueEmail(tag);
   const { url: link } = await invite(url, inviter, email, role);
   return acceptAsNewUser(url, link, email);

@@ -45,6 +45,17 @@ export async function findMember(db: D1Database, tenantId: string, userId: strin
   return row && { ...row, role: parseRole(row.role) };
 }
 
+/** Whether the user with this email is already in the organisation (one indexed lookup each side). */
+export async function isMemberByEmail(db: D1Database, tenantId: string, email: string): Promise<boolean> {
+  const rows = await drizzle(db)
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.tenantId, tenantId), eq(users.email, email)))
+    .limit(1);
+  return rows.length > 0;
+}
+
 /** True unless the row is the organisation's only owner: the condition every demotion and removal carries. */
 function notLastOwner(tenantId: string) {
   return sql`(${memberships.role} <> 'owner' or (select count(*) from memberships where tenant_id = ${tenantId} and role = 'owner') > 1)`;

@@ -17,7 +17,7 @@ import { origin, recordAudit } from "../accounts/audit";
 import { newId } from "../accounts/crypto";
 import { emailField, newPasswordField, readJsonObject, stringField } from "../accounts/input";
 import { acceptInvite, AlreadyMember, createInvite, findInvite, InviteGone, inviteUrl, listInvites, MAX_PENDING_INVITES, pendingInviteCount, revokeInvite } from "../accounts/invites";
-import { countMembers, listMembers, MAX_MEMBERS } from "../accounts/memberships";
+import { countMembers, isMemberByEmail, MAX_MEMBERS } from "../accounts/memberships";
 import { hashPassword } from "../accounts/passwords";
 import { roleField } from "../accounts/roles";
 import { findSession, newSessionRow, readSessionCookie, setSessionCookie } from "../accounts/sessions";
@@ -36,8 +36,7 @@ inviteRoutes.post("/api/invites", requireSession("admin"), async (c) => {
   const user = sessionOf(c);
   const tenantId = c.get("tenantId");
   if (role === "owner" && user.role !== "owner") throw new Forbidden("only owners may invite owners");
-  // Member lists are capped (MAX_MEMBERS), so this reads at most that many rows.
-  if ((await listMembers(c.env.DB, tenantId)).some((m) => m.email === email)) throw new Conflict(`${email} is already a member`, "email");
+  if (await isMemberByEmail(c.env.DB, tenantId, email)) throw new Conflict(`${email} is already a member`, "email");
   if ((await countMembers(c.env.DB, tenantId)) >= MAX_MEMBERS) throw new Conflict(`an organisation has at most ${MAX_MEMBERS} members`, "email");
   if ((await pendingInviteCount(c.env.DB, tenantId)) >= MAX_PENDING_INVITES) {
     throw new Conflict(`at most ${MAX_PENDING_INVITES} invites may be pending; revoke some first`, "email");
@@ -66,7 +65,11 @@ async function inviteOf(c: Context<{ Bindings: Env }>, body: Record<string, unkn
   return invite;
 }
 
-/** Whoever holds the link may see what it is for: the organisation, the email and the role. */
+/**
+ * Whoever holds the link may see what it is for: the organisation, the email, the role, and
+ * whether that email has an account (so the page offers to sign in rather than set a password).
+ * The holder was sent the email already; nothing here answers without a live token.
+ */
 inviteRoutes.post("/api/invites/lookup", async (c) => {
   const invite = await inviteOf(c, await readJsonObject(c));
   return c.json({ organization: invite.organization, email: invite.email, role: invite.role, expiresAt: invite.expiresAt, existingAccount: await emailExists(c.env.DB, invite.email) });

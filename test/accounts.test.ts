@@ -72,7 +72,8 @@ describe("POST /api/signup", () => {
     const { cookie, body } = await signUp();
     const me = await fetch(`${url}/api/me`, { headers: { cookie } });
     expect(me.status).toBe(200);
-    expect(await me.json()).toEqual({ tenant: body.tenant, user: body.user });
+    // The founder owns the organisation, the only one they are in so far.
+    expect(await me.json()).toEqual({ tenant: body.tenant, user: body.user, role: "owner", organizations: [{ ...body.tenant, role: "owner" }] });
   });
 
   it("gives each tenant a working ingest key", async () => {

@@ -17,6 +17,11 @@ import { samplingRoutes } from "./routes/sampling";
 import { digestRoutes } from "./routes/digest";
 import { mcpRoutes } from "./routes/mcp";
 import { propagationRoutes } from "./routes/propagation";
+import { memberRoutes } from "./routes/members";
+import { inviteRoutes } from "./routes/invites";
+import { organizationRoutes } from "./routes/organizations";
+import { sessionRoutes } from "./routes/sessions";
+import { auditRoutes } from "./routes/audit";
 import { guardD1 } from "./storage/sql-guard";
 import { securityHeaders } from "./middleware/security-headers";
 import { sameSiteWrites } from "./middleware/same-site";
@@ -50,6 +55,11 @@ app.route("/", samplingRoutes);
 app.route("/", digestRoutes);
 app.route("/", mcpRoutes);
 app.route("/", propagationRoutes);
+app.route("/", memberRoutes);
+app.route("/", inviteRoutes);
+app.route("/", organizationRoutes);
+app.route("/", sessionRoutes);
+app.route("/", auditRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

@@ -48,7 +48,7 @@ describe("an unknown route", () => {
     // Not the framework's bare page.
     expect(await page.locator("h1", { hasText: /^404$/ }).count()).toBe(0);
     // The app's frame is still there: navigation and theme toggle.
-    expect(await mainNav(page).getByRole("link").allTextContents()).toEqual(["Search", "Map", "Monitor", "API keys", "Sampling", "Usage", "Setup", "Settings"]);
+    expect(await mainNav(page).getByRole("link").allTextContents()).toEqual(["Search", "Map", "Monitor", "API keys", "Sampling", "Usage", "Setup", "Members", "Audit", "Settings"]);
     await page.getByRole("button", { name: "Dark theme" }).waitFor();
     // Ways back.
     expect(await notFound.getByRole("link", { name: "Search traces" }).getAttribute("href")).toBe("/search");

@@ -59,12 +59,12 @@ describe("the keyboard", () => {
       await page.goto("/search");
       await page.getByRole("button", { name: "Find traces" }).waitFor();
       const focused: string[] = [];
-      for (let i = 0; i < 13; i++) {
+      for (let i = 0; i < 15; i++) {
         await page.keyboard.press("Tab");
         const el = page.locator(":focus");
         focused.push((await el.getAttribute("aria-label")) || (await el.getAttribute("id")) || ((await el.textContent()) ?? "").trim());
       }
-      expect(focused).toEqual(["Skip to content", "edgetrace home", "Search", "Map", "Monitor", "API keys", "Sampling", "Usage", "Setup", "Settings", "Log out", "Dark theme", "search-service"]);
+      expect(focused).toEqual(["Skip to content", "edgetrace home", "Search", "Map", "Monitor", "API keys", "Sampling", "Usage", "Setup", "Members", "Audit", "Settings", "Log out", "Dark theme", "search-service"]);
       // The skip link moves focus into the page's main region.
       await page.reload();
       await page.getByRole("button", { name: "Find traces" }).waitFor();

@@ -16,6 +16,7 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
 
 export interface Tenant {
   tenantId: string;
+  userId: string;
   ingestKey: string;
   readKey: string;
   cookie: string;
@@ -29,11 +30,11 @@ export async function signUp(): Promise<Tenant> {
   const email = `w${Date.now()}-${++counter}@example.test`;
   const response = await call("/api/signup", { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": `10.0.${counter >> 8}.${counter & 255}` }, body: JSON.stringify({ email, password, organization: "Workers test" }) });
   if (response.status !== 201) throw new Error(`sign-up: ${response.status} ${await response.text()}`);
-  const body = (await response.json()) as { tenant: { id: string }; apiKey: { key: string } };
+  const body = (await response.json()) as { tenant: { id: string }; user: { id: string }; apiKey: { key: string } };
   const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   const key = await call("/api/keys", { method: "POST", headers: { "content-type": "application/json", cookie }, body: JSON.stringify({ name: "reader", scopes: ["read"] }) });
   const readKey = ((await key.json()) as { key: string }).key;
-  return { tenantId: body.tenant.id, ingestKey: body.apiKey.key, readKey, cookie, password };
+  return { tenantId: body.tenant.id, userId: body.user.id, ingestKey: body.apiKey.key, readKey, cookie, password };
 }
 
 export async function ingest(tenant: Tenant, request: JsonObject | Uint8Array): Promise<{ status: number; body: JsonObject }> {

@@ -93,10 +93,12 @@ describe("account deletion", () => {
       const [count] = await runInDurableObject(shard(tenant), (_i, state) => state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`).toArray());
       expect(count?.n, name).toBe(0);
     }
-    for (const table of ["users", "api_keys", "sessions"]) {
+    for (const table of ["memberships", "api_keys", "sessions", "invites", "audit_events"]) {
       const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(tenant.tenantId).first<{ n: number }>();
       expect(row?.n, table).toBe(0);
     }
+    // Its only user belonged nowhere else: the login is gone too.
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM users WHERE id = ?").bind(tenant.userId).first<{ n: number }>()).toEqual({ n: 0 });
     expect(await env.DB.prepare("SELECT count(*) AS n FROM tenants WHERE id = ?").bind(tenant.tenantId).first<{ n: number }>()).toEqual({ n: 1 - 1 });
     // A stale credential cannot revive the object.
     const revived = await shard(tenant)

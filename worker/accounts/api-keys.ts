@@ -74,7 +74,7 @@ export function parseScopes(json: string): Scope[] {
 }
 
 /** A new key's row (insert it with `insertKey`, or in a batch) and the secret to show once. */
-export async function newKeyRow(tenantId: string, name: string, scopes: readonly Scope[], now = Date.now(), limits: KeyLimits = NO_LIMITS) {
+export async function newKeyRow(tenantId: string, name: string, scopes: readonly Scope[], now = Date.now(), limits: KeyLimits = NO_LIMITS, createdBy: string | null = null) {
   const { key, prefix } = generateKey();
   const row = {
     id: newId("key"),
@@ -86,12 +86,13 @@ export async function newKeyRow(tenantId: string, name: string, scopes: readonly
     createdAt: now,
     spansPerSecond: limits.spansPerSecond,
     spansPerDay: limits.spansPerDay,
+    createdBy,
   } satisfies typeof apiKeys.$inferInsert;
   return { row, key };
 }
 
-export async function createKey(db: D1Database, tenantId: string, name: string, scopes: readonly Scope[], limits: KeyLimits = NO_LIMITS) {
-  const { row, key } = await newKeyRow(tenantId, name, scopes, Date.now(), limits);
+export async function createKey(db: D1Database, tenantId: string, name: string, scopes: readonly Scope[], limits: KeyLimits = NO_LIMITS, createdBy: string | null = null) {
+  const { row, key } = await newKeyRow(tenantId, name, scopes, Date.now(), limits, createdBy);
   await drizzle(db).insert(apiKeys).values(row);
   return { id: row.id, name, prefix: row.prefix, scopes: [...scopes], createdAt: row.createdAt, limits: { ...limits }, key };
 }
@@ -128,11 +129,12 @@ function listingOf(row: typeof apiKeys.$inferSelect): KeyListing {
   };
 }
 
-export async function listKeys(db: D1Database, tenantId: string): Promise<KeyListing[]> {
+/** The tenant's keys; with `createdBy`, only those that user created (what a member sees). */
+export async function listKeys(db: D1Database, tenantId: string, createdBy?: string): Promise<KeyListing[]> {
   const rows = await drizzle(db)
     .select()
     .from(apiKeys)
-    .where(eq(apiKeys.tenantId, tenantId))
+    .where(createdBy === undefined ? eq(apiKeys.tenantId, tenantId) : and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.createdBy, createdBy)))
     .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
   return rows.map(listingOf);
 }
@@ -152,6 +154,16 @@ export async function revokeKey(db: D1Database, tenantId: string, keyId: string,
   // This isolate stops accepting the key at once; other isolates within KEY_CACHE_TTL_MS.
   if (revoked) forgetKeyHash(revoked.keyHash);
   return revoked !== undefined;
+}
+
+/** Who created a key of this tenant: undefined when the tenant has no such key, null when made at sign-up. */
+export async function keyCreator(db: D1Database, tenantId: string, keyId: string): Promise<string | null | undefined> {
+  const rows = await drizzle(db)
+    .select({ createdBy: apiKeys.createdBy })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId)))
+    .limit(1);
+  return rows[0]?.createdBy;
 }
 
 interface CacheEntry {

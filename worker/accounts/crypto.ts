@@ -53,7 +53,7 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Row ids: a type prefix (`tnt_`, `usr_`, `key_`) and 96 random bits in hex — safe in URLs and object keys. */
-export function newId(prefix: "tnt" | "usr" | "key"): string {
+/** Row ids: a type prefix (`tnt_`, `usr_`, `key_`, `inv_`) and 96 random bits in hex — safe in URLs and object keys. */
+export function newId(prefix: "tnt" | "usr" | "key" | "inv"): string {
   return `${prefix}_${toHex(randomBytes(12))}`;
 }

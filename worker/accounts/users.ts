@@ -1,7 +1,11 @@
-/** Tenants and their users: sign-up creates both (plus a first ingest key and a session) at once. */
-import { eq } from "drizzle-orm";
+/**
+ * Organisations (tenants) and their users: sign-up creates both (plus the owner's membership, a
+ * first ingest key and a session) at once. A user may belong to several organisations
+ * (memberships); login starts in the one they joined first.
+ */
+import { and, asc, eq, inArray, ne, notInArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { apiKeys, sessions, tenants, users } from "../db/schema";
+import { apiKeys, auditEvents, invites, memberships, sessions, tenants, users } from "../db/schema";
 import { DEFAULT_INGEST_KEY_NAME, newKeyRow } from "./api-keys";
 import { newId } from "./crypto";
 import type { PasswordHash } from "./passwords";
@@ -29,7 +33,6 @@ export async function createAccount(db: D1Database, input: { email: string; orga
   const tenant = { id: newId("tnt"), name: input.organization, createdAt: now, shardCounts: JSON.stringify([input.shards]) };
   const user = {
     id: newId("usr"),
-    tenantId: tenant.id,
     email: input.email,
     passwordHash: input.password.hash,
     passwordSalt: input.password.salt,
@@ -43,6 +46,7 @@ export async function createAccount(db: D1Database, input: { email: string; orga
     await d.batch([
       d.insert(tenants).values(tenant),
       d.insert(users).values(user),
+      d.insert(memberships).values({ tenantId: tenant.id, userId: user.id, role: "owner", createdAt: now }),
       d.insert(apiKeys).values(key.row),
       d.insert(sessions).values(session.row),
     ]);
@@ -58,12 +62,13 @@ export async function createAccount(db: D1Database, input: { email: string; orga
 }
 
 /** drizzle wraps D1's error; the SQLite message is in the cause chain. */
-function errorText(error: unknown): string {
+export function errorText(error: unknown): string {
   let text = "";
   for (let e: unknown = error; e instanceof Error; e = e.cause) text += ` ${e.message}`;
   return text;
 }
 
+/** The user with this email, with the organisation a new session starts in (the first they joined). */
 export async function findLogin(db: D1Database, email: string) {
   const rows = await drizzle(db)
     .select({
@@ -76,21 +81,43 @@ export async function findLogin(db: D1Database, email: string) {
       tenantName: tenants.name,
     })
     .from(users)
-    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .innerJoin(memberships, eq(memberships.userId, users.id))
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
     .where(eq(users.email, email))
+    .orderBy(asc(memberships.createdAt))
     .limit(1);
   return rows[0];
 }
 
-export async function findAccount(db: D1Database, userId: string): Promise<Account | undefined> {
+export async function findAccount(db: D1Database, userId: string, tenantId: string): Promise<Account | undefined> {
   const rows = await drizzle(db)
     .select({ userId: users.id, email: users.email, tenantId: tenants.id, tenantName: tenants.name })
     .from(users)
-    .innerJoin(tenants, eq(tenants.id, users.tenantId))
-    .where(eq(users.id, userId))
+    .innerJoin(memberships, eq(memberships.userId, users.id))
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(and(eq(users.id, userId), eq(tenants.id, tenantId)))
     .limit(1);
   const row = rows[0];
   return row && { tenant: { id: row.tenantId, name: row.tenantName }, user: { id: row.userId, email: row.email } };
+}
+
+/** Every organisation the user belongs to, with their role in it, in the order they joined. */
+export async function userOrganizations(db: D1Database, userId: string) {
+  return drizzle(db)
+    .select({ id: tenants.id, name: tenants.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(memberships.createdAt))
+    .limit(MAX_ORGANIZATIONS_LISTED);
+}
+
+/** The switcher lists this many; a user in more is an operator's edge case, not a UI one. */
+const MAX_ORGANIZATIONS_LISTED = 100;
+
+/** Replaces the user's password hash. */
+export async function setPassword(db: D1Database, userId: string, password: PasswordHash): Promise<void> {
+  await drizzle(db).update(users).set({ passwordHash: password.hash, passwordSalt: password.salt, passwordIterations: password.iterations }).where(eq(users.id, userId));
 }
 
 /** A user's password record, for re-checking it before a destructive action. */
@@ -103,13 +130,24 @@ export async function findPassword(db: D1Database, userId: string) {
   return rows[0];
 }
 
-/** Deletes a tenant's rows — sessions, keys, users, then the tenant — in one transaction. */
+/**
+ * Deletes an organisation's rows in one transaction: its sessions, keys, invites and audit trail;
+ * the users it leaves without any organisation (their memberships go with them, by cascade) and
+ * their sessions elsewhere; the other members' memberships; then the tenant.
+ */
 export async function deleteTenantRows(db: D1Database, tenantId: string): Promise<void> {
   const d = drizzle(db);
+  const members = d.select({ id: memberships.userId }).from(memberships).where(eq(memberships.tenantId, tenantId));
+  const elsewhere = d.select({ id: memberships.userId }).from(memberships).where(ne(memberships.tenantId, tenantId));
+  const leftAlone = and(inArray(users.id, members), notInArray(users.id, elsewhere));
   await d.batch([
     d.delete(sessions).where(eq(sessions.tenantId, tenantId)),
+    d.delete(sessions).where(and(inArray(sessions.userId, members), notInArray(sessions.userId, elsewhere))),
     d.delete(apiKeys).where(eq(apiKeys.tenantId, tenantId)),
-    d.delete(users).where(eq(users.tenantId, tenantId)),
+    d.delete(invites).where(eq(invites.tenantId, tenantId)),
+    d.delete(auditEvents).where(eq(auditEvents.tenantId, tenantId)),
+    d.delete(users).where(leftAlone),
+    d.delete(memberships).where(eq(memberships.tenantId, tenantId)),
     d.delete(tenants).where(eq(tenants.id, tenantId)),
   ]);
 }

@@ -8,6 +8,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { findKey, touchKey, type KeyLimits, type Scope } from "../accounts/api-keys";
+import { atLeast, type Role } from "../accounts/roles";
 import { findSession, readSessionCookie } from "../accounts/sessions";
 import { Forbidden, Unauthorized } from "../errors";
 import { clientIp } from "./rate-limit";
@@ -17,7 +18,8 @@ import { tenantConfig, type TenantConfig } from "../storage/tenant-directory";
 export type Principal =
   /** A key's name and caps come from the same cached lookup as the key, so ingest reads no more. */
   | { kind: "key"; keyId: string; keyName: string; scopes: readonly Scope[]; limits: KeyLimits }
-  | { kind: "session"; userId: string };
+  /** A signed-in user, working in the session's organisation with this role (worker/accounts/roles.ts). */
+  | { kind: "session"; userId: string; email: string; role: Role; sessionHash: string };
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -80,10 +82,12 @@ async function authenticateKey(c: Context<AuthEnv>, key: string, scope: Scope): 
 async function authenticateSession(c: Context<AuthEnv>): Promise<boolean> {
   const token = readSessionCookie(c);
   if (!token) return false;
-  const session = await findSession(c.env.DB, token);
-  if (!session) return false;
+  const found = await findSession(c.env.DB, token);
+  if (!found) return false;
+  const { session, touch } = found;
+  if (touch) c.executionCtx.waitUntil(touch);
   await setTenant(c, session.tenantId);
-  c.set("principal", { kind: "session", userId: session.userId });
+  c.set("principal", { kind: "session", userId: session.userId, email: session.email, role: session.role, sessionHash: session.tokenHash });
   return true;
 }
 
@@ -122,10 +126,38 @@ export function requireReader() {
   });
 }
 
-/** A logged-in user (session cookie only): account pages and key management. */
-export function requireSession() {
+/**
+ * A logged-in user (session cookie only) whose role in the session's organisation is at least
+ * `role`: 401 when not logged in, 403 naming the role needed otherwise.
+ */
+export function requireSession(role: Role = "viewer") {
   return createMiddleware<AuthEnv>(async function requireSession(c, next) {
     if (!(await authenticateSession(c))) throw new Unauthorized("not logged in");
+    checkRole(c.get("principal"), role);
     await next();
   });
+}
+
+/**
+ * For routes that also take API keys (after requireReader): a session needs `role`; a key keeps
+ * its scope's meaning, which the key's route check already applied.
+ */
+export function requireRole(role: Role) {
+  return createMiddleware<AuthEnv>(async function requireRole(c, next) {
+    checkRole(c.get("principal"), role);
+    await next();
+  });
+}
+
+function checkRole(principal: Principal, role: Role): void {
+  if (principal.kind === "session" && !atLeast(principal.role, role)) {
+    throw new Forbidden(`this needs the ${role} role or higher in the organisation; yours is ${principal.role}`);
+  }
+}
+
+/** The signed-in user of a session-only route (requireSession ran before). */
+export function sessionOf(c: Context): Extract<Principal, { kind: "session" }> {
+  const principal = c.get("principal");
+  if (principal.kind !== "session") throw new Unauthorized("not logged in");
+  return principal;
 }

@@ -28,7 +28,7 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
  * Routes that set a session cookie without one: checked even when the browser sends no cookie.
  * A route that answers with a new session (e.g. accepting an invitation) belongs here.
  */
-export const SESSION_ENTRY_PATHS: ReadonlySet<string> = new Set(["/api/login", "/api/signup"]);
+export const SESSION_ENTRY_PATHS: ReadonlySet<string> = new Set(["/api/login", "/api/signup", "/api/invites/lookup", "/api/invites/accept"]);
 
 /** `Sec-Fetch-Site` values of a request our own pages (or the user) made. */
 const OWN_FETCH_SITES: ReadonlySet<string> = new Set(["same-origin", "none"]);

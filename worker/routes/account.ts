@@ -9,12 +9,13 @@ import { burnPasswordCheck, hashPassword, verifyPassword } from "../accounts/pas
 import { emailField, nameField, newPasswordField, normalizeEmail, readJsonObject, stringField } from "../accounts/input";
 import { clearSessionCookie, createSession, deleteSession, readSessionCookie, setSessionCookie } from "../accounts/sessions";
 import { forgetTenantKeys } from "../accounts/api-keys";
-import { createAccount, deleteTenantRows, EmailTaken, findAccount, findLogin, findPassword } from "../accounts/users";
+import { createAccount, deleteTenantRows, EmailTaken, findAccount, findLogin, findPassword, userOrganizations } from "../accounts/users";
 import { decoySignup, type SignupAnswer } from "../accounts/signup-decoy";
 import { Forbidden, Unauthorized } from "../errors";
 import { allShards, shardStub } from "../storage/shard-routing";
 import { forgetTenant, MAX_SHARDS } from "../storage/tenant-directory";
-import { requireSession } from "../middleware/auth";
+import { origin, recordAudit, recordFailedSignIn } from "../accounts/audit";
+import { requireSession, sessionOf } from "../middleware/auth";
 import { clientFailureLimit, clientIp, consumeAttempt, emailLimit, limitPerIp } from "../middleware/rate-limit";
 import { limiterStub } from "../limits/protocol";
 
@@ -60,10 +61,12 @@ accountRoutes.post("/api/login", limitPerIp("login"), async (c) => {
     throw new Unauthorized(BAD_LOGIN);
   }
   if (!(await verifyPassword(password, { hash: login.hash, salt: login.salt, iterations: login.iterations }))) {
+    await recordFailedSignIn(c.env.DB, { id: login.userId, email: login.email }, origin(c));
     throw new Unauthorized(BAD_LOGIN);
   }
   await Promise.all(refunds.map((refund) => refund()));
   setSessionCookie(c, await createSession(c.env.DB, login.userId, login.tenantId));
+  await recordAudit(c.env.DB, { tenantId: login.tenantId, action: "signin", actor: { id: login.userId, email: login.email }, where: origin(c) });
   return c.json({ tenant: { id: login.tenantId, name: login.tenantName }, user: { id: login.userId, email: login.email } });
 });
 
@@ -74,20 +77,21 @@ accountRoutes.post("/api/logout", async (c) => {
   return c.body(null, 204);
 });
 
+/** Who is signed in, the organisation they are working in and their role there, and every organisation they can switch to. */
 accountRoutes.get("/api/me", requireSession(), async (c) => {
-  const principal = c.get("principal");
-  const account = principal.kind === "session" ? await findAccount(c.env.DB, principal.userId) : undefined;
+  const user = sessionOf(c);
+  const [account, organizations] = await Promise.all([findAccount(c.env.DB, user.userId, c.get("tenantId")), userOrganizations(c.env.DB, user.userId)]);
   if (!account) throw new Unauthorized("not logged in");
-  return c.json(account);
+  return c.json({ ...account, role: user.role, organizations });
 });
 
 /**
- * Deletes the account and everything it stored. The password is asked again. Every shard first
+ * Deletes the organisation and everything it stored (its owners only). The password is asked again. Every shard first
  * refuses all calls and starts deleting its R2 objects and storage in the background (its alarm, a
  * batch at a time, done within minutes); then the tenant's D1 rows go in one transaction, so its
  * keys and logins stop working at once. 202: accepted, finishing in the background.
  */
-accountRoutes.delete("/api/account", requireSession(), async (c) => {
+accountRoutes.delete("/api/account", requireSession("owner"), async (c) => {
   const body = await readJsonObject(c);
   const password = stringField(body, "password", { max: 1024 });
   const principal = c.get("principal");

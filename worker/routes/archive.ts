@@ -3,12 +3,14 @@
  * trace past retention — its spans as they are now, in an object of its own that retention never
  * deletes; `GET` reads the archived copy (404 if none); `DELETE` releases it. Reads of the trace
  * by id include the archived copy, so an archived trace stays readable after its blocks expire.
+ * Archiving and releasing change what is kept: a session needs the member role (a read key,
+ * Jaeger UI's credential, keeps doing both).
  */
 import { Hono } from "hono";
 import { jaegerErrors } from "../jaeger/errors";
 import { toJaegerTrace } from "../jaeger/v1-trace";
 import { envelope } from "../jaeger/v1-types";
-import { requireReader } from "../middleware/auth";
+import { requireReader, requireRole } from "../middleware/auth";
 import { adjustTrace } from "../query/adjust";
 import { assembleTrace } from "../query/assemble";
 import { InvalidParameter } from "../query/errors";
@@ -28,7 +30,7 @@ function traceIdParam(raw: string): string {
 
 const notFound = (traceID: string) => envelope(null, [{ code: 404, msg: "trace not found", traceID }]);
 
-archiveRoutes.post("/api/archive/:traceId", async (c) => {
+archiveRoutes.post("/api/archive/:traceId", requireRole("member"), async (c) => {
   const traceId = traceIdParam(c.req.param("traceId"));
   const config = c.get("tenant");
   const archived = await Promise.all(readShards(config, traceId).map((shard) => shardStub(c.env, config.tenantId, shard).archive(shardConfig(config), traceId)));
@@ -49,7 +51,7 @@ archiveRoutes.get("/api/archive/:traceId", async (c) => {
   return c.json(envelope([toJaegerTrace(adjusted.trace, adjusted)]));
 });
 
-archiveRoutes.delete("/api/archive/:traceId", async (c) => {
+archiveRoutes.delete("/api/archive/:traceId", requireRole("member"), async (c) => {
   const traceId = traceIdParam(c.req.param("traceId"));
   const config = c.get("tenant");
   const released = await Promise.all(readShards(config, traceId).map((shard) => shardStub(c.env, config.tenantId, shard).unarchive(shardConfig(config), traceId)));

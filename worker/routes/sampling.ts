@@ -4,9 +4,9 @@
  *
  * - `GET /api/sampling` (session or read key): `{endpoint, strategies, tail, adaptive}`, where
  *   `endpoint` is exactly what to give a stock remote sampler.
- * - `PUT /api/sampling` (a logged-in user, as settings): any of `strategies`, `tail`, `adaptive`
+ * - `PUT /api/sampling` (admins and owners): any of `strategies`, `tail`, `adaptive`
  *   replaces that part.
- * - `POST /api/sampling/rotate` (a logged-in user): a new sampling id; the old endpoint answers 404
+ * - `POST /api/sampling/rotate` (admins and owners): a new sampling id; the old endpoint answers 404
  *   within the cache TTL.
  * - `GET /t/{samplingId}/sampling?service=` and `/t/{samplingId}/api/sampling?service=` (no
  *   credentials — samplers send none): Jaeger's sampling JSON for the service. The id reads the
@@ -16,7 +16,8 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { readJsonObject } from "../accounts/input";
 import { BadRequest, NotFound } from "../errors";
-import { requireReader, requireSession } from "../middleware/auth";
+import { origin, recordAudit } from "../accounts/audit";
+import { requireReader, requireSession, sessionOf } from "../middleware/auth";
 import { tenantAdaptiveTable } from "../query/adaptive-sampling";
 import { adaptiveAnswer } from "../sampling/adaptive";
 import { applyUpdate, type SamplingSettings } from "../sampling/settings";
@@ -44,20 +45,24 @@ samplingRoutes.get("/api/sampling", requireReader(), async (c) => {
   return c.json(view(c, samplingId, settings));
 });
 
-samplingRoutes.put("/api/sampling", requireSession(), async (c) => {
+samplingRoutes.put("/api/sampling", requireSession("admin"), async (c) => {
   const body = await readJsonObject(c);
   const tenantId = c.get("tenantId");
   const { samplingId, settings } = await tenantSampling(c.env.DB, tenantId);
   const updated = applyUpdate(settings, body);
   if ("error" in updated) throw new InvalidSampling(updated.error, updated.field || undefined);
   await saveSampling(c.env.DB, tenantId, samplingId, updated.value);
+  const user = sessionOf(c);
+  await recordAudit(c.env.DB, { tenantId, action: "sampling.update", actor: { id: user.userId, email: user.email }, target: { parts: Object.keys(body).slice(0, 5) }, where: origin(c) });
   return c.json(view(c, samplingId, updated.value));
 });
 
-samplingRoutes.post("/api/sampling/rotate", requireSession(), async (c) => {
+samplingRoutes.post("/api/sampling/rotate", requireSession("admin"), async (c) => {
   const tenantId = c.get("tenantId");
   const { samplingId, settings } = await tenantSampling(c.env.DB, tenantId);
   const next = await rotateSamplingId(c.env.DB, tenantId, samplingId);
+  const user = sessionOf(c);
+  await recordAudit(c.env.DB, { tenantId, action: "sampling.rotate", actor: { id: user.userId, email: user.email }, where: origin(c) });
   return c.json(view(c, next, settings));
 });
 

@@ -2,11 +2,11 @@
  * A static single-page app: nothing is rendered on a server or at build time; the Worker serves
  * one index.html for every page (Workers Static Assets, single-page-application mode).
  *
- * Every page but login and sign-up wants a session: without one, off to /login?next=….
+ * Every page but login, sign-up and the invite link wants a session: without one, off to /login?next=….
  * (After sign-up or login the pages set the session first, so this never bounces them.)
  */
 import { redirect } from "@sveltejs/kit";
-import { isPublicPath, session } from "$lib/api/session.svelte";
+import { isAuthForm, isPublicPath, session } from "$lib/api/session.svelte";
 import type { LayoutLoad } from "./$types";
 
 export const ssr = false;
@@ -19,6 +19,6 @@ export const load: LayoutLoad = async ({ fetch, url }) => {
     redirect(307, `/login${next}`);
   }
   // Someone logged in has no business on the login and sign-up forms.
-  if (account && isPublicPath(url.pathname)) redirect(307, "/search");
+  if (account && isAuthForm(url.pathname)) redirect(307, "/search");
   return {};
 };

@@ -9,7 +9,12 @@ import type {
   Account,
   AccountDeleted,
   ApiKeyListing,
+  AuditEvent,
   CreatedApiKey,
+  Invite,
+  InviteInfo,
+  Member,
+  Role,
   JaegerResponse,
   KeyLimits,
   Scope,
@@ -90,6 +95,23 @@ export const api = {
       throw error;
     }
   },
+
+  /** Moves this session to another of the user's organisations; answers as /api/me. */
+  switchOrganization: (organizationId: string) => request<Account>("POST", "/api/organizations/switch", { body: { organizationId } }),
+  changePassword: (input: { currentPassword: string; newPassword: string }) => request<null>("PUT", "/api/password", { body: input }),
+  /** Ends every session of the user, this one too. */
+  signOutEverywhere: () => request<null>("DELETE", "/api/sessions"),
+
+  members: async (options: RequestOptions = {}) => (await request<{ members: Member[] }>("GET", "/api/members", options)).members,
+  setMemberRole: (userId: string, role: Role) => request<Member>("PATCH", `/api/members/${encodeURIComponent(userId)}`, { body: { role } }),
+  removeMember: (userId: string) => request<null>("DELETE", `/api/members/${encodeURIComponent(userId)}`),
+  invites: async (options: RequestOptions = {}) => (await request<{ invites: Invite[] }>("GET", "/api/invites", options)).invites,
+  createInvite: (input: { email: string; role: Role }) => request<Invite & { url: string }>("POST", "/api/invites", { body: input }),
+  revokeInvite: (id: string) => request<null>("DELETE", `/api/invites/${encodeURIComponent(id)}`),
+  lookupInvite: (token: string) => request<InviteInfo>("POST", "/api/invites/lookup", { body: { token } }),
+  acceptInvite: (input: { token: string; password?: string }) => request<Account>("POST", "/api/invites/accept", { body: input }),
+  audit: (before?: number, options: RequestOptions = {}) =>
+    request<{ events: AuditEvent[]; next: number | null }>("GET", `/api/audit${before === undefined ? "" : `?before=${before}`}`, options),
 
   listKeys: async (options: RequestOptions = {}) => (await request<{ keys: ApiKeyListing[] }>("GET", "/api/keys", options)).keys,
   createKey: (input: { name: string; scopes: Scope[]; limits?: Partial<KeyLimits> }) => request<CreatedApiKey>("POST", "/api/keys", { body: input }),

@@ -32,6 +32,14 @@ class Session {
     return this.#loading;
   }
 
+  /**
+   * Asks /api/me again: login and sign-up answer without the role and the organisations the
+   * shell shows, and switching or joining changes them.
+   */
+  async refresh(): Promise<void> {
+    this.set(await api.me());
+  }
+
   set(account: Account | null): void {
     this.account = account;
     this.known = true;
@@ -44,5 +52,10 @@ export const session = new Session();
 
 /** Pages anyone may open; every other page asks for a session first. */
 export function isPublicPath(pathname: string): boolean {
+  return isAuthForm(pathname) || pathname === "/invite";
+}
+
+/** The login and sign-up forms, which someone signed in has no use for (an invite link they may well open). */
+export function isAuthForm(pathname: string): boolean {
   return pathname === "/login" || pathname === "/signup";
 }

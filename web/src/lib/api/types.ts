@@ -17,9 +17,63 @@ export interface User {
   email: string;
 }
 
+/** A role in an organisation, weakest first (worker/accounts/roles.ts). */
+export const ROLES = ["viewer", "member", "admin", "owner"] as const;
+export type Role = (typeof ROLES)[number];
+
+export function atLeast(role: Role | undefined, needed: Role): boolean {
+  return role !== undefined && ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+export interface Organization extends Tenant {
+  role: Role;
+}
+
+/** GET /api/me adds the role and the organisations to switch to; login and sign-up answer without them. */
 export interface Account {
   tenant: Tenant;
   user: User;
+  role?: Role;
+  organizations?: Organization[];
+}
+
+/** worker/routes/members.ts */
+export interface Member {
+  userId: string;
+  email: string;
+  role: Role;
+  joinedAt: number;
+}
+
+/** worker/routes/invites.ts: a pending invite; `url` only when just created (its token is not stored). */
+export interface Invite {
+  id: string;
+  email: string;
+  role: Role;
+  invitedBy: string;
+  createdAt: number;
+  expiresAt: number;
+  url?: string;
+}
+
+/** POST /api/invites/lookup */
+export interface InviteInfo {
+  organization: string;
+  email: string;
+  role: Role;
+  expiresAt: number;
+  existingAccount: boolean;
+}
+
+/** worker/accounts/audit.ts */
+export interface AuditEvent {
+  id: number;
+  at: number;
+  action: string;
+  actor: { id: string | null; email: string | null };
+  target: unknown;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export const SCOPES = ["ingest", "read"] as const;

@@ -14,6 +14,7 @@ import { archiveRoutes } from "./routes/archive";
 import { adminRoutes } from "./routes/admin";
 import { metricsRoutes } from "./routes/metrics";
 import { samplingRoutes } from "./routes/sampling";
+import { genAiRoutes } from "./routes/genai";
 import { guardD1 } from "./storage/sql-guard";
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -36,6 +37,7 @@ app.route("/", archiveRoutes);
 app.route("/", adminRoutes);
 app.route("/", metricsRoutes);
 app.route("/", samplingRoutes);
+app.route("/", genAiRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

@@ -82,7 +82,7 @@ describe("the Agent tab", () => {
     const tokens = await page.getByTestId("step-tokens").allInnerTexts();
     expect(tokens.map((t) => t.trim())).toEqual(["2,200 in · 200 out", "1,000 in · 50 out", "no tokens", "1,200 in · 150 out"]);
     const costs = await page.getByTestId("step-cost").allInnerTexts();
-    expect(costs).toEqual(["$0.00045", "$0.00018", "$0", "$0.00027"]);
+    expect(costs).toEqual(["$0.00045", "$0.00018", "—", "$0.00027"]);
     expect(await page.getByTestId("agent-total-tokens").innerText()).toBe("2,400");
     expect(await page.getByTestId("agent-total-cost").innerText()).toBe("$0.00045");
     expect(await page.getByTestId("agent-models").innerText()).toBe("gpt-4o-mini");

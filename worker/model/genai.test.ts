@@ -103,6 +103,26 @@ describe("genAiSteps", () => {
     expect(ai.cost).toBeCloseTo(2 * 0.15 + 0.6, 12);
   });
 
+  it("counts nested agents' totals once, at the deepest steps that report tokens", () => {
+    const usage = (input: number, output: number) => ({ "gen_ai.usage.input_tokens": input, "gen_ai.usage.output_tokens": output });
+    const ai = genAiSteps(
+      makeTrace([
+        { id: "outer", op: "invoke_agent outer", tags: { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "outer", ...usage(300, 30) } },
+        { id: "inner", parent: "outer", op: "invoke_agent inner", start: 1, tags: { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "inner", ...usage(200, 20) } },
+        { id: "c1", parent: "inner", op: "chat", start: 2, tags: { "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", ...usage(200, 20) } },
+        { id: "c2", parent: "outer", op: "chat", start: 3, tags: { "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", ...usage(100, 10) } },
+      ]),
+      PRICES,
+    );
+    expect(ai.steps.map((s) => [s.spanId, s.depth, s.tokens.inputTokens])).toEqual([
+      ["outer", 0, 300],
+      ["inner", 1, 200],
+      ["c1", 2, 200],
+      ["c2", 1, 100],
+    ]);
+    expect(ai.tokens).toEqual({ inputTokens: 300, outputTokens: 30 });
+  });
+
   it("prices an unknown model at 0 and marks it as having no price", () => {
     const ai = genAiSteps(
       agentTrace([{ id: "local", parent: "http", op: "chat llama-3-8b", start: 4_500, tags: { "gen_ai.operation.name": "chat", "gen_ai.request.model": "llama-3-8b", "gen_ai.usage.input_tokens": 500, "gen_ai.usage.output_tokens": 20 } }]),

@@ -208,6 +208,8 @@ export function genAiSteps(trace: JaegerTrace, prices: readonly ModelPrice[]): G
   }
 
   const steps: GenAiStep[] = [];
+  /** Per step: whether it or a step below it reports tokens. */
+  const counted: boolean[] = [];
   const roots: number[] = [];
   const models = new Set<string>();
   const agents = new Set<string>();
@@ -226,15 +228,16 @@ export function genAiSteps(trace: JaegerTrace, prices: readonly ModelPrice[]): G
     const output = count(tags, "gen_ai.usage.output_tokens");
     const own = input === null && output === null ? null : { inputTokens: input ?? 0, outputTokens: output ?? 0 };
     const children: number[] = [];
-    // Placeholder so children see their index order; replaced once the subtree is known.
+    // Reserve the index (depth-first order: a step before its children); filled once the subtree is known.
     steps.push(null as unknown as GenAiStep);
+    counted.push(false);
     let below: TokenCounts | null = null;
     let belowCost = 0;
     let belowPriced = true;
     for (const child of childrenOf.get(id) ?? []) {
       const step = build(child, index, depth + 1);
       children.push(step.index);
-      if (hasCounted(step)) {
+      if (counted[step.index]) {
         below ??= { inputTokens: 0, outputTokens: 0 };
         below.inputTokens += step.tokens.inputTokens;
         below.outputTokens += step.tokens.outputTokens;
@@ -281,9 +284,9 @@ export function genAiSteps(trace: JaegerTrace, prices: readonly ModelPrice[]): G
       messages: messagesOf(span, tags),
     };
     steps[index] = step;
+    counted[index] = own !== null || below !== null;
     return step;
   };
-  const hasCounted = (step: GenAiStep): boolean => step.own !== null || step.children.some((c) => hasCounted(steps[c] as GenAiStep));
 
   const total = { inputTokens: 0, outputTokens: 0 };
   let cost = 0;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { agentTraceSpans } from "../support/genai-trace";
-import { call, getJson, ingest, requestOf, settle, shard, signUp, spansOf, TestClock, traceIdOf, useClock, type Tenant } from "./helpers";
+import { call, FUTURE, getJson, ingest, requestOf, settle, shard, shardSql, signUp, spansOf, TestClock, traceIdOf, useClock, type Tenant } from "./helpers";
 
 interface Step {
   spanId: string;
@@ -202,6 +202,16 @@ describe("search by model, agent, minimum tokens and minimum cost", () => {
     // Minimum cost uses the tenant's table: priced up, the small trace passes too.
     await putPrices(tenant, { prices: [{ model: "gpt-4o-mini", inputPerMillion: 1_000, outputPerMillion: 1_000 }] });
     expect((await search("minCost=0.01")).ids).toEqual(new Set([support, open]));
+
+    // Compaction rewrites the hour's blocks and re-indexes them: the marker survives it.
+    clock.advance(2 * 3_600_000);
+    await settle(shard(tenant));
+    // The first hour's blocks (the open trace flushed later, into a block of the hour still open).
+    const firstHour = await shardSql<{ level: number }>(shard(tenant), "SELECT level FROM blocks WHERE state = 1 AND created < ?", FUTURE + 3_600_000);
+    expect(firstHour.map((b) => b.level)).toEqual([1]);
+    const compacted = await search("minTokens=2400");
+    expect(compacted.ids).toEqual(new Set([support, billing]));
+    expect(compacted.read).toBeLessThanOrEqual(3);
   });
 
   it.each([

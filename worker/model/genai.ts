@@ -13,22 +13,13 @@
  * ancestors and the trace only when no step below it reports tokens; otherwise its subtree's count
  * is its children's.
  */
-import type { JaegerKeyValue, JaegerSpan, JaegerTrace } from "../jaeger/v1-types";
+import type { JaegerSpan, JaegerTrace } from "../jaeger/v1-types";
+import { messagesOf, tagMap, text, type GenAiMessage, type Tags } from "./genai-messages";
 import { costOf, priceOf, type ModelPrice } from "./model-prices";
 
-export type StepKind = "agent" | "model" | "tool" | "other";
+export type { GenAiMessage };
 
-/** A prompt or completion as captured: from an event (`gen_ai.user.message`, `gen_ai.choice`…) or an attribute (`gen_ai.input.messages`…). */
-export interface GenAiMessage {
-  /** input: sent to the model (system, user, tool results); output: what it answered. */
-  direction: "input" | "output";
-  /** Where it was found: the event or attribute name. */
-  source: string;
-  /** The role when known (system, user, assistant, tool). */
-  role: string;
-  /** The content as text (JSON kept as captured). */
-  content: string;
-}
+export type StepKind = "agent" | "model" | "tool" | "other";
 
 export interface TokenCounts {
   inputTokens: number;
@@ -87,19 +78,6 @@ const AGENT_OPERATIONS = new Set(["invoke_agent", "create_agent"]);
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content", "embeddings"]);
 const TOOL_OPERATIONS = new Set(["execute_tool"]);
 
-type Tags = ReadonlyMap<string, string | number | boolean>;
-
-function tagMap(tags: readonly JaegerKeyValue[]): Tags {
-  const map = new Map<string, string | number | boolean>();
-  for (const tag of tags) if (!map.has(tag.key)) map.set(tag.key, tag.value);
-  return map;
-}
-
-const text = (tags: Tags, key: string): string => {
-  const value = tags.get(key);
-  return value === undefined ? "" : String(value);
-};
-
 /** A token count: a non-negative integer (int64 arrives as a number, or as a string from some exporters). Anything else is no count. */
 function count(tags: Tags, key: string): number | null {
   const value = tags.get(key);
@@ -125,48 +103,6 @@ function kindOf(tags: Tags): StepKind {
   if (tags.has("gen_ai.agent.name")) return "agent";
   if (tags.has("gen_ai.request.model") || tags.has("gen_ai.response.model")) return "model";
   return "other";
-}
-
-const ROLE_OF_EVENT: Record<string, string> = {
-  "gen_ai.system.message": "system",
-  "gen_ai.user.message": "user",
-  "gen_ai.assistant.message": "assistant",
-  "gen_ai.tool.message": "tool",
-  "gen_ai.content.prompt": "user",
-};
-
-/** Prompts and completions the span carries, in the order found: attributes first, then events. */
-function messagesOf(span: JaegerSpan, tags: Tags): GenAiMessage[] {
-  const messages: GenAiMessage[] = [];
-  const fromAttributes = (attributes: Tags, source: (key: string) => string) => {
-    for (const [key, direction, role] of [
-      ["gen_ai.system_instructions", "input", "system"],
-      ["gen_ai.input.messages", "input", ""],
-      ["gen_ai.prompt", "input", ""],
-      ["gen_ai.output.messages", "output", ""],
-      ["gen_ai.completion", "output", ""],
-    ] as const) {
-      const value = attributes.get(key);
-      if (value !== undefined && value !== "") messages.push({ direction, source: source(key), role, content: String(value) });
-    }
-  };
-  fromAttributes(tags, (key) => key);
-  for (const log of span.logs) {
-    const fields = tagMap(log.fields);
-    const name = text(fields, "event");
-    if (!name.startsWith("gen_ai.")) continue;
-    const before = messages.length;
-    fromAttributes(fields, (key) => `${name}: ${key}`);
-    if (messages.length > before) continue;
-    const output = name === "gen_ai.choice" || name === "gen_ai.content.completion";
-    const role = text(fields, "gen_ai.message.role") || text(fields, "role") || ROLE_OF_EVENT[name] || (output ? "assistant" : "");
-    if (!output && !(name in ROLE_OF_EVENT)) continue;
-    // The body's fields, whatever the instrumentation named them: everything but the event name.
-    const body = log.fields.filter((field) => field.key !== "event" && field.key !== "gen_ai.system" && field.key !== "gen_ai.provider.name");
-    const content = body.length === 1 ? String(body[0]?.value) : JSON.stringify(Object.fromEntries(body.map((field) => [field.key, field.value])));
-    messages.push({ direction: output ? "output" : "input", source: name, role, content });
-  }
-  return messages;
 }
 
 interface Draft {

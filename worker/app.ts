@@ -22,6 +22,7 @@ import { inviteRoutes } from "./routes/invites";
 import { organizationRoutes } from "./routes/organizations";
 import { sessionRoutes } from "./routes/sessions";
 import { auditRoutes } from "./routes/audit";
+import { genAiRoutes } from "./routes/genai";
 import { guardD1 } from "./storage/sql-guard";
 import { securityHeaders } from "./middleware/security-headers";
 import { sameSiteWrites } from "./middleware/same-site";
@@ -60,6 +61,7 @@ app.route("/", inviteRoutes);
 app.route("/", organizationRoutes);
 app.route("/", sessionRoutes);
 app.route("/", auditRoutes);
+app.route("/", genAiRoutes);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

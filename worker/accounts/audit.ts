@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   "settings.update",
   "sampling.update",
   "sampling.rotate",
+  "model-prices.update",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -30,6 +30,11 @@ export const tenants = sqliteTable("tenants", {
   samplingId: text("sampling_id").unique(),
   /** JSON: the tenant's sampling settings (worker/sampling/): strategies, tail policy, adaptive mode. Null: the defaults. */
   sampling: text("sampling"),
+  /**
+   * JSON: the tenant's model price table (worker/model/model-prices.ts), ≤ 200 models. Null: the
+   * defaults. Small and global config, read by the routes that price GenAI traces; never per span.
+   */
+  modelPrices: text("model_prices"),
 });
 
 /** A user is a login; which organisations (tenants) they belong to, and as what, is `memberships`. */

@@ -10,7 +10,7 @@
 import { bloomHas } from "../trace-index/bloom";
 import type { Nanos } from "./duration";
 import type { IndexedBlock, IndexedTrace } from "../trace-index/search-entry";
-import { errorTerm, kindTerm, scopeNameTerm, scopeVersionTerm, statusTerm, termHash } from "../trace-index/terms";
+import { errorTerm, GENAI_USAGE_TERM, kindTerm, scopeNameTerm, scopeVersionTerm, statusTerm, termHash } from "../trace-index/terms";
 import type { SearchQuery, TagCondition } from "./search-query";
 
 export const Verdict = { no: 0, maybe: 1, yes: 2 } as const;
@@ -35,6 +35,15 @@ export function planQuery(query: SearchQuery): QueryPlan {
     else impossible = true;
     if (condition.kind === "error" && condition.value !== null) error = condition.value;
   }
+  // GenAI conditions are necessary terms too: the model's and agent's attributes, and the marker a
+  // trace gets when a span reports tokens (terms.ts). Their exact check needs the trace read, which
+  // a term condition already implies (judge answers at most `maybe`).
+  const genai = query.genai;
+  if (genai) {
+    if (genai.model) terms.push({ term: termHash("gen_ai.request.model", genai.model), place: "anywhere" });
+    if (genai.agent) terms.push({ term: termHash("gen_ai.agent.name", genai.agent), place: "anywhere" });
+    if (genai.minTokens !== null || genai.minCostUsd !== null) terms.push({ term: GENAI_USAGE_TERM, place: "span" });
+  }
   return { query, terms, impossible, error };
 }
 
@@ -51,7 +60,8 @@ export function judge(block: IndexedBlock, trace: IndexedTrace, plan: QueryPlan)
   if (!trace.exact) return Verdict.maybe;
 
   // `error` is answered by the operations' failure flags; any other tag needs the filters (and a read).
-  const otherTags = query.tags.length - (plan.error === undefined ? 0 : 1);
+  // Tags and GenAI conditions each add a term (an impossible tag returned above).
+  const otherTags = plan.terms.length - (plan.error === undefined ? 0 : 1);
   const bounded = query.durationMin !== null || query.durationMax !== null;
   let possible = false;
   let certain = false;

@@ -7,6 +7,7 @@
 import type { SpanKind, StatusCode } from "../model/span";
 import { micros, type Micros } from "../model/time";
 import type { Nanos } from "./duration";
+import type { ModelPrice } from "../model/model-prices";
 
 export type TagCondition =
   /** An attribute of the span, its scope, its resource, one of its events or links; compared as a string. */
@@ -33,6 +34,22 @@ export interface SearchQuery {
   durationMax: Nanos | null;
   /** How many traces to return, newest first. */
   limit: number;
+  /** Conditions on the trace's AI agent steps as a whole (the app's search; Jaeger's APIs have none). */
+  genai?: GenAiFilter;
+}
+
+/**
+ * Trace-level GenAI conditions, unlike tags not tied to one span: the trace called this model
+ * (`gen_ai.request.model`), ran this agent (`gen_ai.agent.name`), used at least this many tokens,
+ * cost at least this much at the tenant's prices (worker/model/genai.ts counts and prices them).
+ */
+export interface GenAiFilter {
+  model: string;
+  agent: string;
+  minTokens: number | null;
+  minCostUsd: number | null;
+  /** The tenant's price table; needed when `minCostUsd` is set. */
+  prices: readonly ModelPrice[];
 }
 
 /** Jaeger's server-side default when `limit` is absent. */

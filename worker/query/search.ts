@@ -226,7 +226,8 @@ class Search {
 
   /** Blocks' indexes from the isolate cache, the rest read from R2; filters too for tag searches. */
   private async loadBlocks(refs: BlockRef[]): Promise<Array<{ ref: BlockRef; block: IndexedBlock }>> {
-    const withTerms = this.query.tags.length > 0;
+    // Tags and GenAI conditions are both terms (prefilter.ts): either needs the filters.
+    const withTerms = this.plan.terms.length > 0;
     const loaded = await mapLimit(refs, READ_CONCURRENCY, async (ref) => {
       let block = cachedBlock(ref.key);
       if (!block) {

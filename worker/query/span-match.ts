@@ -8,11 +8,13 @@
 import { serviceNameOf, StatusCode, type KeyValue, type Span, type Trace } from "../model/span";
 import { nanosToMicros } from "../model/time";
 import { attributeString } from "../trace-index/attribute-string";
+import { genAiMatches } from "./genai-match";
 import type { SearchQuery, TagCondition } from "./search-query";
 
 export function traceMatches(trace: Trace, query: SearchQuery): boolean {
   const services = trace.resources.map((resource) => serviceNameOf(resource));
-  return trace.spans.some((span) => spanMatches(trace, span, services[span.resource] ?? "", query));
+  if (!trace.spans.some((span) => spanMatches(trace, span, services[span.resource] ?? "", query))) return false;
+  return query.genai === undefined || genAiMatches(trace, query.genai);
 }
 
 export function spanMatches(trace: Trace, span: Span, service: string, query: SearchQuery): boolean {

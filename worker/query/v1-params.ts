@@ -7,7 +7,7 @@ import { micros, type Micros } from "../model/time";
 import { parseTraceId } from "./read-trace";
 import { nanos, parseGoDuration, parseLookback, type Nanos } from "./duration";
 import { InvalidParameter } from "./errors";
-import { DEFAULT_LIMIT, DEFAULT_LOOKBACK_US, MAX_LIMIT, MAX_TRACE_IDS, type SearchQuery } from "./search-query";
+import { DEFAULT_LIMIT, DEFAULT_LOOKBACK_US, MAX_LIMIT, MAX_TRACE_IDS, type GenAiFilter, type SearchQuery } from "./search-query";
 import { tagConditions, tagsFromJson, tagsFromPairs } from "./tags";
 
 export type V1Request = { kind: "ids"; traceIds: Array<{ id: string; asGiven: string }> } | { kind: "search"; query: SearchQuery };
@@ -52,8 +52,39 @@ export function parseV1Search(params: URLSearchParams, nowUs: Micros): V1Request
       durationMin,
       durationMax,
       limit: parseLimit(params, "limit"),
+      ...genAiParams(params),
     },
   };
+}
+
+/**
+ * The app's GenAI filters (`model`, `agent`, `minTokens`, `minCost` in USD), not Jaeger's: absent
+ * unless one is given. The prices are the caller's to fill in (the route reads the tenant's table
+ * only when `minCost` needs it).
+ */
+function genAiParams(params: URLSearchParams): { genai?: GenAiFilter } {
+  const text = (name: string) => {
+    const value = params.get(name)?.trim() ?? "";
+    if (value.length > 256) throw new InvalidParameter(name, `'${name}' is longer than 256 characters`);
+    return value;
+  };
+  const model = text("model");
+  const agent = text("agent");
+  const minTokensText = text("minTokens");
+  const minCostText = text("minCost");
+  if (!model && !agent && !minTokensText && !minCostText) return {};
+  let minTokens: number | null = null;
+  if (minTokensText) {
+    if (!/^\d{1,15}$/.test(minTokensText)) throw new InvalidParameter("minTokens", `unable to parse param 'minTokens': expected a whole number of tokens, got "${minTokensText.slice(0, 64)}"`);
+    minTokens = Number(minTokensText);
+  }
+  let minCostUsd: number | null = null;
+  if (minCostText) {
+    const cost = /^\d{1,9}(\.\d{1,12})?$|^\.\d{1,12}$/.test(minCostText) ? Number(minCostText) : NaN;
+    if (!Number.isFinite(cost)) throw new InvalidParameter("minCost", `unable to parse param 'minCost': expected US dollars such as 0.05, got "${minCostText.slice(0, 64)}"`);
+    minCostUsd = cost;
+  }
+  return { genai: { model, agent, minTokens, minCostUsd, prices: [] } };
 }
 
 /** An integer of microseconds since the epoch, or null when absent. */

@@ -16,6 +16,7 @@ import { findOperations, findServices } from "../query/catalog";
 import { InvalidParameter } from "../query/errors";
 import { formatSearchStats, SEARCH_STATS_HEADER, searchTraces } from "../query/search";
 import { parseV1Search } from "../query/v1-params";
+import { loadModelPrices } from "../storage/model-prices";
 import { parseTraceId, readTrace } from "../query/read-trace";
 import { assembleTrace } from "../query/assemble";
 import { JSON_ADVICE, MAX_JSON_BODY_BYTES, readCappedBody } from "../ingest/body";
@@ -55,6 +56,9 @@ jaegerRoutes.get("/api/traces", async (c) => {
     });
     return c.json(envelope(data, errors.length ? errors : null));
   }
+  const genai = request.query.genai;
+  // The price table only when a minimum cost needs it: one small D1 read.
+  if (genai && genai.minCostUsd !== null) genai.prices = (await loadModelPrices(c.env.DB, config.tenantId)).prices;
   const { traces, stats } = await searchTraces(c.env, config, request.query);
   c.header(SEARCH_STATS_HEADER, formatSearchStats(stats));
   return c.json(envelope(traces.map((trace) => view(trace, raw))));

@@ -14,7 +14,7 @@ import { decodeProtobufRequest } from "../otlp/protobuf-decode";
 import { attributeString } from "./attribute-string";
 import { digestOtlp } from "./digest";
 import type { TraceDigest } from "./search-entry";
-import { errorTerm, kindTerm, scopeNameTerm, scopeVersionTerm, statusTerm, termHash } from "./terms";
+import { errorTerm, GENAI_USAGE_TERM, kindTerm, scopeNameTerm, scopeVersionTerm, statusTerm, termHash } from "./terms";
 
 function expectedDigest(batch: SpanBatch) {
   const terms = new Set<number>();
@@ -24,6 +24,8 @@ function expectedDigest(batch: SpanBatch) {
   let end = -Infinity;
   for (const span of batch.spans) {
     add(span.attributes);
+    // A span that reports token usage marks its trace for token and cost searches.
+    if (span.attributes.some((kv) => kv.key === "gen_ai.usage.input_tokens" || kv.key === "gen_ai.usage.output_tokens")) terms.add(GENAI_USAGE_TERM);
     span.events.forEach((e) => add(e.attributes));
     span.links.forEach((l) => add(l.attributes));
     terms.add(kindTerm(span.kind));
@@ -109,6 +111,17 @@ describe("digesting a trace from its protobuf bytes", () => {
     expect(digest.operations.map((op) => op.service)).toEqual(["svc", "svc"]);
     expect(digest.operations.find((op) => op.kind === 3)?.maxSpanUs).toBe(0);
     expect(digest.operations.find((op) => op.kind === 0)?.errors).toBe(true);
+  });
+
+  it("marks a trace whose span reports token usage, and no other (not for usage in an event)", () => {
+    const tokens = (key: string) => encodeProtobuf(makeRequest([makeSpan({ attributes: [{ key, value: { intValue: "12" } }] })]));
+    expect(digestOtlp("t", tokens("gen_ai.usage.input_tokens")).spanTerms).toContain(GENAI_USAGE_TERM);
+    expect(digestOtlp("t", tokens("gen_ai.usage.output_tokens")).spanTerms).toContain(GENAI_USAGE_TERM);
+    expect(digestOtlp("t", tokens("gen_ai.usage.other_tokens")).spanTerms).not.toContain(GENAI_USAGE_TERM);
+    const inEvent = encodeProtobuf(
+      makeRequest([makeSpan({ events: [{ timeUnixNano: "1700000000100000000", name: "e", attributes: [{ key: "gen_ai.usage.input_tokens", value: { intValue: "1" } }] }] })]),
+    );
+    expect(digestOtlp("t", inEvent).spanTerms).not.toContain(GENAI_USAGE_TERM);
   });
 
   it("names a resource without service.name unknown_service, like the span model", () => {

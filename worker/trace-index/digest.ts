@@ -17,7 +17,7 @@ import { attributeString } from "./attribute-string";
 import type { OperationStats, TraceDigest } from "./search-entry";
 import { PEER_KEYS, type GraphSpan, type PeerAttributes } from "../model/service-graph";
 import { SpanKind as Kind, StatusCode as Status } from "../model/span";
-import { addSpanFieldTerms, hashBytes, hashKey, hashStart, hashUtf8, scopeNameTerm, scopeVersionTerm } from "./terms";
+import { addSpanFieldTerms, GENAI_USAGE_KEY_HASHES, GENAI_USAGE_TERM, hashBytes, hashKey, hashStart, hashUtf8, scopeNameTerm, scopeVersionTerm } from "./terms";
 
 type Reader = protobuf.Reader;
 
@@ -234,6 +234,8 @@ function span(reader: Reader, stop: number, service: string, state: Digesting): 
         break;
       case 9:
         terms.push(keyValue(reader, end(reader)));
+        // One integer compare an attribute: marks traces that report tokens (terms.ts).
+        if (GENAI_USAGE_KEY_HASHES.has(kv.keyHash)) terms.push(GENAI_USAGE_TERM);
         if (graph) peer = peerAttribute(reader.buf, peer);
         break;
       case 11:
@@ -426,7 +428,7 @@ function fixed64Micros(reader: Reader): void {
 }
 
 /** Where a KeyValue's key and value bytes are; one scratch object reused for every attribute. */
-const kv = { keyStart: 0, keyEnd: 0, valueStart: -1, valueEnd: -1 };
+const kv = { keyStart: 0, keyEnd: 0, valueStart: -1, valueEnd: -1, keyHash: 0 };
 
 /** KeyValue: 1 key, 2 value. Hashes "key=value" from the bytes; leaves `kv` pointing at both. */
 function keyValue(reader: Reader, stop: number): number {
@@ -445,6 +447,7 @@ function keyValue(reader: Reader, stop: number): number {
     } else reader.skipType(tag & 7);
   }
   let hash = hashKey(hashBytes(hashStart(), reader.buf, kv.keyStart, kv.keyEnd));
+  kv.keyHash = hash;
   if (kv.valueStart >= 0) {
     reader.pos = kv.valueStart;
     hash = hashValue(reader, kv.valueEnd, hash);

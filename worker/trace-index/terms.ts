@@ -71,6 +71,18 @@ export const errorTerm = (error: boolean): number => termHash("error", error ? "
 export const scopeNameTerm = (name: string): number => termHash("scope.name", name);
 export const scopeVersionTerm = (version: string): number => termHash("scope.version", version);
 
+/**
+ * Added to a trace's filter once a span of it reports token usage (`gen_ai.usage.input_tokens` or
+ * `output_tokens`): searches by minimum tokens or cost need it, so the manifest's block filters and
+ * the traces' filters rule out everything that never called a model, and only GenAI traces are
+ * read to check their totals. A key no instrumentation sends, so no attribute makes the same term.
+ */
+export const GENAI_USAGE_TERM = termHash("edgetrace.gen_ai.usage", "reported");
+/** The hash of a key and "=" (what keyValue hashes before the value) for the usage keys. */
+export const GENAI_USAGE_KEY_HASHES: ReadonlySet<number> = new Set(
+  ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"].map((key) => hashKey(hashUtf8(FNV_OFFSET, key))),
+);
+
 // Every span adds these: hash them once, not per span.
 const KIND_HASHES = KIND_TERMS.map((_, kind) => kindTerm(kind as SpanKind));
 const STATUS_HASHES = STATUS_TERMS.map((_, code) => statusTerm(code as StatusCode));

@@ -4,6 +4,7 @@
  *
  * Functions take an optional `fetch` so SvelteKit `load` functions can pass theirs.
  */
+import type { ModelPrice } from "$model/model-prices";
 import { ApiError, errorFromBody, networkError } from "./errors";
 import type {
   Account,
@@ -25,6 +26,12 @@ import type {
 } from "./types";
 
 type Fetch = typeof fetch;
+
+export interface ModelPriceTable {
+  prices: ModelPrice[];
+  isDefault: boolean;
+  defaults: ModelPrice[];
+}
 
 interface RequestOptions {
   body?: unknown;
@@ -124,6 +131,11 @@ export const api = {
   settings: (options: RequestOptions = {}) => request<TenantSettings>("GET", "/api/settings", options),
   saveSettings: (input: { retentionDays: number }, options: RequestOptions = {}) =>
     request<TenantSettings>("PUT", "/api/settings", { ...options, body: input }),
+  /** The organization's model price table (USD per million tokens), whether it is the defaults, and the defaults. */
+  modelPrices: (options: RequestOptions = {}) => request<ModelPriceTable>("GET", "/api/model-prices", options),
+  /** Replaces the table; null restores the defaults. A bad entry is a 400 naming its field (`prices[2].model`). */
+  saveModelPrices: (prices: ModelPrice[] | null, options: RequestOptions = {}) =>
+    request<ModelPriceTable>("PUT", "/api/model-prices", { ...options, body: { prices } }),
   /** Deletes the organization and all it stored; asks for the password again. Ends the session. */
   deleteAccount: (password: string, options: RequestOptions = {}) =>
     request<AccountDeleted>("DELETE", "/api/account", { ...options, body: { password } }),

@@ -21,7 +21,7 @@ export interface ProbeApi {
 
 /** The newest trace of any service in the last hour, as the search page would ask for it. */
 export function newestTraceParams(nowUs: number): URLSearchParams {
-  const query: SearchQuery = { service: "", operation: "", tags: "", lookback: "1h", start: null, end: null, minDuration: "", maxDuration: "", limit: 1 };
+  const query: SearchQuery = { service: "", operation: "", tags: "", lookback: "1h", start: null, end: null, minDuration: "", maxDuration: "", limit: 1, model: "", agent: "", minTokens: "", minCost: "" };
   return apiParams(query, nowUs);
 }
 

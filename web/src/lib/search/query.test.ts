@@ -5,7 +5,7 @@ import { apiParams, DEFAULT_LIMIT, formFromQuery, lookbackMicros, queryFromForm,
 const us = (n: number) => n as Micros;
 
 function makeQuery(overrides: Partial<SearchQuery> = {}): SearchQuery {
-  return { service: "frontend", operation: "", tags: "", lookback: "1h", start: null, end: null, minDuration: "", maxDuration: "", limit: DEFAULT_LIMIT, ...overrides };
+  return { service: "frontend", operation: "", tags: "", lookback: "1h", start: null, end: null, minDuration: "", maxDuration: "", limit: DEFAULT_LIMIT, model: "", agent: "", minTokens: "", minCost: "", ...overrides };
 }
 
 function makeForm(overrides: Partial<SearchForm> = {}): SearchForm {
@@ -103,5 +103,24 @@ describe("lookbackMicros", () => {
   it("reads minutes, hours and days", () => {
     expect([lookbackMicros("15m"), lookbackMicros("2h"), lookbackMicros("7d")]).toEqual([900e6, 7200e6, 604_800e6]);
     expect([lookbackMicros("0h"), lookbackMicros("1w"), lookbackMicros("custom")]).toEqual([null, null, null]);
+  });
+});
+
+describe("AI filters", () => {
+  it("round-trip through the URL and reach the API under the same names", () => {
+    const query = makeQuery({ model: "gpt-4o-mini", agent: "eta-planner", minTokens: "5000", minCost: "0.05" });
+    const url = writeQuery(query);
+    expect(url.toString()).toBe("service=frontend&model=gpt-4o-mini&agent=eta-planner&minTokens=5000&minCost=0.05");
+    expect(readQuery(url)).toEqual(query);
+    const params = apiParams(query, 1_800_000_000_000_000);
+    expect([params.get("model"), params.get("agent"), params.get("minTokens"), params.get("minCost")]).toEqual(["gpt-4o-mini", "eta-planner", "5000", "0.05"]);
+    expect(apiParams(makeQuery(), 1_800_000_000_000_000).has("model")).toBe(false);
+  });
+
+  it("refuses tokens and dollars that are not amounts, beside their inputs", () => {
+    const result = queryFromForm(makeForm({ minTokens: "1.5k", minCost: "$1" }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual(["minCost", "minTokens"]);
+    expect(queryFromForm(makeForm({ minTokens: " 100 ", minCost: ".5" }))).toMatchObject({ ok: true, query: { minTokens: "100", minCost: ".5" } });
   });
 });

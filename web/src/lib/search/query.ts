@@ -50,6 +50,11 @@ export interface SearchQuery {
   minDuration: string;
   maxDuration: string;
   limit: number;
+  /** AI traces: a model (`gen_ai.request.model`), an agent (`gen_ai.agent.name`), at least so many tokens or dollars, as typed ("" = any). */
+  model: string;
+  agent: string;
+  minTokens: string;
+  minCost: string;
 }
 
 /** What the form's inputs hold: the same as SearchQuery, with local date-times for the range. */
@@ -92,6 +97,10 @@ export function readQuery(params: Pick<URLSearchParams, "get">): SearchQuery {
     minDuration: params.get("minDuration") ?? "",
     maxDuration: params.get("maxDuration") ?? "",
     limit: Number.isInteger(limit) && limit >= 1 ? Math.min(limit, MAX_LIMIT) : DEFAULT_LIMIT,
+    model: params.get("model") ?? "",
+    agent: params.get("agent") ?? "",
+    minTokens: params.get("minTokens") ?? "",
+    minCost: params.get("minCost") ?? "",
   };
 }
 
@@ -112,7 +121,16 @@ export function writeQuery(query: SearchQuery): URLSearchParams {
   put("minDuration", query.minDuration.trim());
   put("maxDuration", query.maxDuration.trim());
   put("limit", query.limit === DEFAULT_LIMIT ? "" : String(query.limit));
+  putGenAi(query, put);
   return params;
+}
+
+/** The AI filters, in the same names for the URL and the API. */
+function putGenAi(query: SearchQuery, put: (key: string, value: string) => void): void {
+  put("model", query.model.trim());
+  put("agent", query.agent.trim());
+  put("minTokens", query.minTokens.trim());
+  put("minCost", query.minCost.trim());
 }
 
 /** Form values for a query; a custom range the query lacks defaults to the hour before `nowUs`. */
@@ -149,6 +167,9 @@ export function queryFromForm(form: SearchForm): { ok: true; query: SearchQuery 
     errors.lookback = "pick a time range";
   }
 
+  if (form.minTokens.trim() && !/^\d{1,15}$/.test(form.minTokens.trim())) errors.minTokens = "a whole number of tokens, like 5000";
+  if (form.minCost.trim() && !/^(\d{1,9}(\.\d{1,12})?|\.\d{1,12})$/.test(form.minCost.trim())) errors.minCost = "US dollars, like 0.05";
+
   if (!Number.isInteger(form.limit) || form.limit < 1 || form.limit > MAX_LIMIT) {
     errors.limit = `a whole number from 1 to ${MAX_LIMIT}`;
   }
@@ -165,6 +186,10 @@ export function queryFromForm(form: SearchForm): { ok: true; query: SearchQuery 
       minDuration: form.minDuration.trim(),
       maxDuration: form.maxDuration.trim(),
       limit: form.limit,
+      model: form.model.trim(),
+      agent: form.agent.trim(),
+      minTokens: form.minTokens.trim(),
+      minCost: form.minCost.trim(),
     },
   };
 }
@@ -189,5 +214,6 @@ export function apiParams(query: SearchQuery, nowUs: number): URLSearchParams {
   if (query.minDuration) params.set("minDuration", query.minDuration);
   if (query.maxDuration) params.set("maxDuration", query.maxDuration);
   params.set("limit", String(query.limit));
+  putGenAi(query, (key, value) => value !== "" && params.set(key, value));
   return params;
 }

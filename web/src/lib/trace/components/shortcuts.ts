@@ -17,6 +17,6 @@ export const SHORTCUTS: { keys: string[]; action: string; group: string }[] = [
   { group: "Time", keys: ["z"], action: "Zoom to the selected span" },
   { group: "Time", keys: ["0"], action: "Show the whole trace" },
   { group: "View", keys: ["p"], action: "Critical path on / off" },
-  { group: "View", keys: ["1", "2", "3", "4"], action: "Timeline / Statistics / Flamegraph / Graph" },
+  { group: "View", keys: ["1", "2", "3", "4", "5"], action: "Timeline / Statistics / Flamegraph / Graph / Agent (AI traces)" },
   { group: "View", keys: ["?"], action: "This help" },
 ];

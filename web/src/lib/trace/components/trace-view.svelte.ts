@@ -12,7 +12,7 @@ import { collapseAll, reveal, rowOf, toggle, visibleRows, type Collapsed } from 
 import { clampWindow, FULL_WINDOW, panWindow, windowAround, zoomWindow, type TimeWindow } from "../model/time-window";
 import type { ViewTrace } from "../model/types";
 
-export type TraceTab = "timeline" | "statistics" | "flamegraph" | "graph";
+export type TraceTab = "timeline" | "statistics" | "flamegraph" | "graph" | "agent";
 
 /** Above this many spans a trace opens partly collapsed: 10,000 open rows are a wall, not an overview. */
 const AUTO_COLLAPSE_OVER = 2_000;

@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `model_prices` text;

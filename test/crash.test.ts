@@ -93,7 +93,9 @@ describe("a crash loses nothing that was acknowledged", () => {
 });
 
 describe("a crash during background work loses nothing", () => {
-  it("keeps every acknowledged span across SIGKILLs while blocks are being flushed and compacted", async () => {
+  // Four server starts (each bundles and boots workerd: 5–17 s on a shared 2-core machine) and ~20 s
+  // of deliberate waits: more than the e2e default.
+  it("keeps every acknowledged span across SIGKILLs while blocks are being flushed and compacted", { timeout: 240_000 }, async () => {
     // Windows of 2 s that close at once, and early compaction after 2 blocks: the objects flush
     // and compact all the time, so the kills land in the middle of it.
     const vars = { TRACE_QUIET_SECONDS: "1", TRACE_BLOCK_WAIT_SECONDS: "0", TRACE_COMPACTION_WINDOW_SECONDS: "2", TRACE_COMPACTION_EARLY_BLOCKS: "2" };

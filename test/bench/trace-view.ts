@@ -87,7 +87,8 @@ const READ_TIMING = `(() => {
 
 async function openTrace(page: Page, go: () => Promise<unknown>): Promise<OpenTiming> {
   await go();
-  await page.waitForFunction("window.__bench.interactive > 0", null, { timeout: 60_000 });
+  // Predicates as functions, not strings: a string is eval'd in the page, which its CSP forbids.
+  await page.waitForFunction(() => (window as unknown as { __bench: { interactive: number } }).__bench.interactive > 0, null, { timeout: 60_000 });
   return page.evaluate<OpenTiming>(READ_TIMING);
 }
 
@@ -196,7 +197,7 @@ async function main() {
     if (run > 0) api.push(opened);
     if (run > 0) {
       await page.keyboard.press("e"); // expand all: 10,000 rows
-      await page.waitForFunction(`document.querySelector(".ruler-name .count")?.textContent?.startsWith("${SPANS.toLocaleString()}")`, null, { timeout: 10_000 });
+      await page.waitForFunction((count) => document.querySelector(".ruler-name .count")?.textContent?.startsWith(count) ?? false, SPANS.toLocaleString(), { timeout: 10_000 });
       await page.waitForTimeout(300);
       const cdp = await context.newCDPSession(page);
       await cdp.send("Performance.enable");

@@ -46,6 +46,11 @@ process.on("exit", () => {
   }
 });
 
+/** What the predicates run in the page read (the bench compiles without the DOM's types). */
+interface PageGlobals {
+  document: { querySelector(selector: string): { textContent: string | null } | null };
+}
+
 /** Installed before any page script: notes when the first rows appear, then presses `j` and notes when that shows. */
 const PROBE = `(() => {
   const marks = (window.__bench = { rows: 0, interactive: 0 });
@@ -88,7 +93,7 @@ const READ_TIMING = `(() => {
 async function openTrace(page: Page, go: () => Promise<unknown>): Promise<OpenTiming> {
   await go();
   // Predicates as functions, not strings: a string is eval'd in the page, which its CSP forbids.
-  await page.waitForFunction(() => (window as unknown as { __bench: { interactive: number } }).__bench.interactive > 0, null, { timeout: 60_000 });
+  await page.waitForFunction(() => (globalThis as unknown as { __bench: { interactive: number } }).__bench.interactive > 0, null, { timeout: 60_000 });
   return page.evaluate<OpenTiming>(READ_TIMING);
 }
 
@@ -197,7 +202,11 @@ async function main() {
     if (run > 0) api.push(opened);
     if (run > 0) {
       await page.keyboard.press("e"); // expand all: 10,000 rows
-      await page.waitForFunction((count) => document.querySelector(".ruler-name .count")?.textContent?.startsWith(count) ?? false, SPANS.toLocaleString(), { timeout: 10_000 });
+      await page.waitForFunction(
+        (count) => (globalThis as unknown as PageGlobals).document.querySelector(".ruler-name .count")?.textContent?.startsWith(count) ?? false,
+        SPANS.toLocaleString(),
+        { timeout: 10_000 },
+      );
       await page.waitForTimeout(300);
       const cdp = await context.newCDPSession(page);
       await cdp.send("Performance.enable");
